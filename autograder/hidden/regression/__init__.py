@@ -1,0 +1,1 @@
+"""Hidden tests of Assignment 1 (solutions/01-regression/regression.ipynb)."""

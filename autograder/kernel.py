@@ -1,0 +1,89 @@
+"""The kernel manager that starts every graded kernel inside :mod:`autograder.sandbox`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Bool, Integer, List, Unicode
+
+from autograder.sandbox import KEPT_ENV, Policy, bwrap_works
+
+log = logging.getLogger(__name__)
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager that starts the kernel through :func:`main`.
+
+    The connection uses Unix sockets in a private folder (the kernel has no network), and
+    the folder the notebook runs in is replaced, for the kernel, by a private copy.
+    """
+
+    course_root = Unicode(help="Folder to hide from the kernel (default: the course "
+                               "root from CourseDirectory.root).").tag(config=True)
+    expose = List(Unicode(), help="Paths under the course root the kernel may read "
+                                  "(default: lib/ and the running virtual environment).").tag(
+        config=True)
+    memory_bytes = Integer(8 * 1024**3, help="Address-space limit of the kernel.").tag(
+        config=True)
+    cpu_seconds = Integer(900, help="CPU-time limit of the kernel, in seconds.").tag(config=True)
+    file_bytes = Integer(256 * 1024**2, help="Largest file the kernel may write.").tag(
+        config=True)
+    require_isolation = Bool(False, help="Refuse to grade where bubblewrap does not work "
+                                         "instead of grading without filesystem isolation.").tag(
+        config=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._private = tempfile.mkdtemp(prefix="autograder-kernel-")
+        os.chmod(self._private, 0o755)
+        self.transport = "ipc"
+        self.ip = os.path.join(self._private, "kernel")
+        self.connection_file = os.path.join(self._private, "connection.json")
+
+    def _policy(self, cwd: str) -> Policy:
+        from nbgrader.coursedir import CourseDirectory
+
+        root = Path(self.course_root or CourseDirectory(config=self.config).root).resolve()
+        import autograder
+
+        hidden = [str(root), str(Path(autograder.__file__).parent.resolve())]
+        expose = list(self.expose) or [str(root / "lib"), sys.prefix]
+        workdir = os.path.join(self._private, "work")
+        shutil.copytree(cwd, workdir, dirs_exist_ok=True)
+        for folder in (self._private, workdir):
+            os.chmod(folder, 0o777)  # the kernel may run as nobody
+        use_bwrap = bwrap_works()
+        if not use_bwrap:
+            if self.require_isolation:
+                raise RuntimeError("bubblewrap is required for grading but does not work here")
+            log.warning("bubblewrap unavailable: the kernel runs without filesystem isolation")
+        return Policy(cwd=os.path.realpath(cwd), hide=hidden, expose=expose,
+                      writable=[self._private], workdir_copy=workdir,
+                      memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds,
+                      file_bytes=self.file_bytes, use_bwrap=use_bwrap)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        cwd = kw.get("cwd") or os.getcwd()
+        policy = self._policy(cwd)
+        env = {key: kw.get("env", os.environ)[key] for key in KEPT_ENV
+               if key in kw.get("env", os.environ)}
+        env.update(HOME=policy.cwd, MPLBACKEND="Agg", MPLCONFIGDIR="/tmp",
+                   IPYTHONDIR="/tmp/ipython", PYTHONDONTWRITEBYTECODE="1")
+        kw["env"] = env
+        wrapped = [sys.executable, "-m", "autograder.sandbox", json.dumps(asdict(policy)), "--",
+                   *kernel_cmd]
+        await super()._async_launch_kernel(wrapped, **kw)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self._private, ignore_errors=True)

@@ -1,0 +1,54 @@
+"""The reference solution, read from the solution notebook (its one source of truth).
+
+There is no hand-kept copy of any reference function. The grading process builds a
+namespace by executing, in order, the solution notebook's code cells tagged ``setup``
+(imports) and its autograded-answer cells (nbgrader ``solution`` cells), with the
+``### BEGIN/END SOLUTION`` marker lines dropped. The namespace is cached per notebook
+file and modification time, so a TA who edits a solution never grades against a stale one.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+
+
+def is_reference_cell(cell: Any) -> bool:
+    """A code cell that belongs to the reference: tagged ``setup`` or an answer cell."""
+    if cell.cell_type != "code":
+        return False
+    nbgrader = cell.metadata.get("nbgrader", {})
+    return "setup" in cell.metadata.get("tags", []) or (
+        nbgrader.get("solution", False) and not nbgrader.get("grade", False))
+
+
+def reference_source(notebook: Path) -> str:
+    """The Python source of the reference solution in ``notebook``."""
+    nb = nbformat.read(notebook, as_version=4)
+    blocks = []
+    for cell in nb.cells:
+        if is_reference_cell(cell):
+            lines = [line for line in cell.source.splitlines()
+                     if line.strip() not in SOLUTION_MARKERS]
+            blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+@functools.lru_cache(maxsize=16)
+def _namespace(path: str, mtime_ns: int) -> dict[str, Any]:
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    namespace: dict[str, Any] = {"__name__": f"reference:{Path(path).stem}"}
+    exec(compile(reference_source(Path(path)), f"<reference {path}>", "exec"), namespace)
+    return namespace
+
+
+def reference_namespace(notebook: Path) -> dict[str, Any]:
+    """A fresh copy of the reference namespace of ``notebook`` (safe to modify)."""
+    path = Path(notebook).resolve()
+    return dict(_namespace(str(path), path.stat().st_mtime_ns))
