@@ -55,8 +55,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         root = Path(self.course_root or CourseDirectory(config=self.config).root).resolve()
         import autograder
 
-        hidden = [str(root), str(Path(autograder.__file__).parent.resolve())]
-        expose = list(self.expose) or [str(root / "lib"), sys.prefix]
+        package = Path(autograder.__file__).parent.resolve()
+        # A source checkout of the package holds solutions/ too: hide all of it.
+        checkout = package.parent if (package.parent / "pyproject.toml").exists() else package
+        hidden = [str(root), str(checkout)]
+        expose = list(self.expose) or [str(root / "lib"), str(checkout / "lib"), sys.prefix]
         workdir = os.path.join(self._private, "work")
         shutil.copytree(cwd, workdir, dirs_exist_ok=True)
         for folder in (self._private, workdir):

@@ -22,7 +22,7 @@ from typing import Any
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
-from nbformat.v4 import new_code_cell
+from nbformat.v4 import new_code_cell, new_output
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
@@ -107,6 +107,9 @@ class HiddenTestsExecute(Execute):
         except DeadKernelError:
             self._kernel_dead = True
             return cell, resources
+        except CellTimeoutError as exc:
+            cell.outputs.append(new_output("error", ename="CellTimeoutError",
+                                           evalue=str(exc).splitlines()[0], traceback=[]))
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if is_grade_code_cell(cell) and grade_id in self._questions:
             self._probe_lines[grade_id] = self._probe(self._calls[self._questions[grade_id]],

@@ -67,8 +67,9 @@ def bwrap_works() -> bool:
 
 
 def _namespace_args() -> list[str]:
-    args = ["--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
-            "--cap-drop", "ALL"]
+    # No --new-session: the kernel must stay in the process group that jupyter_client
+    # signals to interrupt it; it has no controlling terminal to abuse anyway.
+    args = ["--unshare-all", "--unshare-user", "--die-with-parent", "--cap-drop", "ALL"]
     if os.geteuid() == 0:
         args += ["--uid", "65534", "--gid", "65534"]
     return args
