@@ -5,15 +5,19 @@
     nbgrader export                                      # gradebook -> grades.csv
 """
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
+    ClearHiddenTests,
+    ClearMarkScheme,
+    GetGrades,
     IgnorePattern,
     LimitOutput,
     SaveAutoGrades,
 )
 
+from autograder.late import LatePolicy
 from autograder.preprocessors import HiddenTestsExecute
 
 c = get_config()  # noqa: F821 (injected by traitlets when nbgrader loads this file)
@@ -47,3 +51,18 @@ c.HiddenTestsExecute.interrupt_on_timeout = True
 c.ClearMetadataPreprocessor.enabled = True
 c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = [("nbgrader",)]
 c.IgnorePattern.pattern = r".*(UserWarning|RuntimeWarning|DeprecationWarning|FutureWarning).*"
+
+# Late policy of Lecture 1: 10% of the earned score per started day late, not accepted after
+# 10 days (autograder/late.py). Due dates live here, with a time zone; `autograder release`
+# and `autograder grade` copy them into the gradebook, where nbgrader reads them.
+c.AssignLatePenalties.plugin_class = LatePolicy
+c.LatePolicy.due_dates = {
+    "01-regression": "2026-10-09 23:59 +08:00",
+    "02-regularization": "2026-10-30 23:59 +08:00",
+    "03-logistic-gpu": "2026-11-20 23:59 +08:00",
+}
+c.LatePolicy.grace_seconds = 0
+
+# Feedback shows answers, outputs and the hidden tests' messages, never their source.
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests,
+                                    ClearMarkScheme]

@@ -20,6 +20,24 @@ from autograder.sandbox import KEPT_ENV, Policy, bwrap_works
 log = logging.getLogger(__name__)
 
 
+#: A notebook's folder is copied for its kernel; a larger one is refused (it is not a
+#: submission folder: something is misconfigured).
+MAX_COPY_FILES = 2000
+MAX_COPY_BYTES = 512 * 1024**2
+
+
+def _copy_workdir(source: Path, target: Path) -> None:
+    """Copy the notebook's folder (data files it may read) for the kernel's private use."""
+    files = [p for p in source.rglob("*") if p.is_file() and not p.is_symlink()]
+    if len(files) > MAX_COPY_FILES or sum(p.stat().st_size for p in files) > MAX_COPY_BYTES:
+        raise RuntimeError(f"refusing to copy {source} for a kernel: it is too large to be "
+                           "a submission folder")
+    for path in files:
+        destination = target / path.relative_to(source)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, destination)
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager that starts the kernel through :func:`main`.
 
@@ -61,7 +79,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         hidden = [str(root), str(checkout)]
         expose = list(self.expose) or [str(root / "lib"), str(checkout / "lib"), sys.prefix]
         workdir = os.path.join(self._private, "work")
-        shutil.copytree(cwd, workdir, dirs_exist_ok=True)
+        os.makedirs(workdir, exist_ok=True)
+        _copy_workdir(Path(cwd), Path(workdir))
         for folder in (self._private, workdir):
             os.chmod(folder, 0o777)  # the kernel may run as nobody
         use_bwrap = bwrap_works()
@@ -75,6 +94,10 @@ class SandboxedKernelManager(AsyncKernelManager):
                       file_bytes=self.file_bytes, use_bwrap=use_bwrap)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        # Interrupt by message: a SIGINT sent to the process group would also reach
+        # bubblewrap, whose death takes the kernel with it (--die-with-parent).
+        if self.kernel_spec is not None:
+            self.kernel_spec.interrupt_mode = "message"
         cwd = kw.get("cwd") or os.getcwd()
         policy = self._policy(cwd)
         env = {key: kw.get("env", os.environ)[key] for key in KEPT_ENV

@@ -85,6 +85,8 @@ def _autograder_probe(namespace, calls, nonce, max_elements):
             return {"kind": "array", "dtype": str(value.dtype), "shape": list(value.shape),
                     "data": data, "exact_type": type(value) is _np.ndarray}
         if torch is not None and isinstance(value, torch.Tensor):
+            if type(value) is not torch.Tensor:  # a subclass may intercept every method
+                return {"kind": "other", "type": "Tensor subclass " + type(value).__name__[:60]}
             detached = value.detach()
             array = detached.to("cpu").numpy() if detached.dtype != torch.bfloat16 else \
                 detached.to("cpu", torch.float32).numpy()
@@ -93,8 +95,7 @@ def _autograder_probe(namespace, calls, nonce, max_elements):
                 return {"kind": "too_large", "shape": list(array.shape)}
             return {"kind": "tensor", "dtype": str(detached.dtype).replace("torch.", ""),
                     "shape": list(array.shape), "data": data, "device": str(detached.device),
-                    "requires_grad": bool(value.requires_grad),
-                    "exact_type": type(value) is torch.Tensor}
+                    "requires_grad": bool(value.requires_grad), "exact_type": True}
         if isinstance(value, (tuple, list)) and depth < 3:
             return {"kind": type(value).__name__ if type(value) in (tuple, list) else "tuple",
                     "items": [encode(item, depth + 1) for item in value]}

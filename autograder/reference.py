@@ -9,7 +9,9 @@ file and modification time, so a TA who edits a solution never grades against a 
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import os
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,8 @@ def reference_source(notebook: Path) -> str:
 def _namespace(path: str, mtime_ns: int) -> dict[str, Any]:
     os.environ.setdefault("MPLBACKEND", "Agg")
     namespace: dict[str, Any] = {"__name__": f"reference:{Path(path).stem}"}
-    exec(compile(reference_source(Path(path)), f"<reference {path}>", "exec"), namespace)
+    with contextlib.redirect_stdout(io.StringIO()):  # setup cells may print (the device)
+        exec(compile(reference_source(Path(path)), f"<reference {path}>", "exec"), namespace)
     return namespace
 
 

@@ -108,6 +108,16 @@ def apply_limits(policy: Policy) -> None:
         resource.setrlimit(kind, (value, value))
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill the kernel when the grading process dies (PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG, kept across exec
+
+
 def main(argv: list[str]) -> None:
     """``python -m autograder.sandbox POLICY_JSON -- KERNEL_ARGV...``: exec the kernel."""
     policy = Policy(**json.loads(argv[0]))
@@ -115,6 +125,7 @@ def main(argv: list[str]) -> None:
     if os.getsid(0) != os.getpid():  # jupyter_client may have made a session already
         os.setsid()
     apply_limits(policy)
+    _die_with_parent()
     # In its own PID namespace the kernel's parent is PID 1, which ipykernel's parent
     # poller takes for a dead parent; bwrap --die-with-parent does that job instead.
     os.environ.pop("JPY_PARENT_PID", None)

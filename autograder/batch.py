@@ -1,0 +1,221 @@
+"""Grade a class's submissions in parallel, with nbgrader's engine and gradebook.
+
+nbgrader's ``autograde`` grades one submission after another (its issue #174). Here each
+submission is graded by ``NbGraderAPI.autograde`` in a forked worker process (imports are
+paid once, in the parent), ``jobs`` at a time, each with a wall-clock limit after which the
+worker and its kernel are killed. One broken submission gets a per-student error and never
+stops the batch.
+
+Resumption: a submission whose grading finished is recorded in
+``autograded/<student>/<assignment>/.autograder.json`` together with a hash of what was
+submitted. A batch that is killed and started again grades only what has no such record
+(or whose submission changed since), with ``force`` so that nbgrader replaces, never
+duplicates, whatever a killed worker left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import multiprocessing
+import os
+import signal
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbgrader.apps import NbGraderAPI
+from nbgrader.utils import parse_utc
+from tqdm import tqdm
+
+from autograder.course import Course
+
+RECORD = ".autograder.json"
+
+
+@dataclass
+class Outcome:
+    """How grading one submission ended."""
+
+    student: str
+    status: str           # "graded", "error" or "skipped" (already graded)
+    seconds: float = 0.0
+    message: str = ""
+
+
+def submission_hash(folder: Path) -> str:
+    """A hash of every file a student submitted (names and contents)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def read_timestamp(folder: Path) -> str:
+    """The submission time in ``timestamp.txt``; raises ValueError if missing or malformed."""
+    path = folder / "timestamp.txt"
+    if not path.is_file():
+        raise ValueError("timestamp.txt is missing: the late policy cannot be applied")
+    text = path.read_text().strip()
+    try:
+        parse_utc(text)
+    except Exception as exc:
+        raise ValueError(f"timestamp.txt is malformed ({text[:40]!r}): {exc}") from None
+    return text
+
+
+def check_submission(course: Course, assignment: str, student: str) -> None:
+    """Problems nbgrader would report badly or not at all; raises ValueError with a message."""
+    folder = course.path("submitted_directory") / student / assignment
+    read_timestamp(folder)
+    for notebook in course.notebooks(assignment):
+        path = folder / f"{notebook}.ipynb"
+        if not path.is_file():
+            found = ", ".join(sorted(p.name for p in folder.glob("*.ipynb"))) or "none"
+            raise ValueError(f"{notebook}.ipynb is missing (notebooks found: {found})")
+        try:
+            nbformat.read(path, as_version=4)
+        except Exception as exc:
+            raise ValueError(f"{notebook}.ipynb is not a valid notebook: "
+                             f"{str(exc).splitlines()[0][:200]}") from None
+
+
+def _record_path(course: Course, assignment: str, student: str) -> Path:
+    return course.path("autograded_directory") / student / assignment / RECORD
+
+
+def is_graded(course: Course, assignment: str, student: str) -> bool:
+    record = _record_path(course, assignment, student)
+    if not record.is_file():
+        return False
+    try:
+        saved = json.loads(record.read_text())
+    except ValueError:
+        return False
+    folder = course.path("submitted_directory") / student / assignment
+    return saved.get("hash") == submission_hash(folder)
+
+
+def _worker(course: Course, assignment: str, student: str, conn: Any) -> None:
+    """Runs in a forked process: autograde one submission, report through ``conn``."""
+    os.setpgid(0, 0)  # our own process group, so the parent can kill all of it at once
+    result = NbGraderAPI(coursedir=course.coursedir, config=course.config).autograde(
+        assignment, student, force=True, create=True)
+    if result.get("success"):
+        folder = course.path("submitted_directory") / student / assignment
+        record = _record_path(course, assignment, student)
+        record.write_text(json.dumps({"hash": submission_hash(folder), "time": time.time()}))
+    conn.send({"success": bool(result.get("success")),
+               "error": _last_line(result.get("error") or result.get("log") or "")})
+    conn.close()
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if "Error" in line or "error" in line]
+    return (errors or lines or ["unknown error"])[-1][:300]
+
+
+@dataclass
+class _Running:
+    student: str
+    process: Any
+    conn: Any
+    started: float
+
+
+def grade(course: Course, assignment: str, *, jobs: int | None = None,
+          submission_timeout: float = 600, progress: bool = True) -> list[Outcome]:
+    """Autograde every submission of ``assignment``; returns one outcome per student."""
+    jobs = jobs or os.cpu_count() or 1
+    course.sync_due_dates()
+    _ensure_in_gradebook(course, assignment)
+    outcomes: dict[str, Outcome] = {}
+    pending: list[str] = []
+    for student in course.students_submitted(assignment):
+        if is_graded(course, assignment, student):
+            outcomes[student] = Outcome(student, "skipped", message="already graded")
+            continue
+        try:
+            check_submission(course, assignment, student)
+        except ValueError as exc:
+            outcomes[student] = Outcome(student, "error", message=str(exc))
+            continue
+        pending.append(student)
+
+    context = multiprocessing.get_context("fork")
+    running: list[_Running] = []
+    bar = tqdm(total=len(pending), desc=f"grading {assignment}", unit="submission",
+               disable=not progress)
+    while pending or running:
+        while pending and len(running) < jobs:
+            student = pending.pop(0)
+            parent_conn, child_conn = context.Pipe(duplex=False)
+            process = context.Process(target=_worker, daemon=False,
+                                      args=(course, assignment, student, child_conn))
+            process.start()
+            child_conn.close()
+            running.append(_Running(student, process, parent_conn, time.monotonic()))
+        time.sleep(0.05)
+        for task in list(running):
+            elapsed = time.monotonic() - task.started
+            if task.conn.poll():
+                try:
+                    reply = task.conn.recv()
+                except EOFError:
+                    reply = {"success": False, "error": "the grading process exited"}
+                task.process.join()
+                outcomes[task.student] = Outcome(
+                    task.student, "graded" if reply["success"] else "error", elapsed,
+                    "" if reply["success"] else reply["error"])
+            elif not task.process.is_alive():
+                outcomes[task.student] = Outcome(task.student, "error", elapsed,
+                                                 "the grading process died "
+                                                 f"(exit code {task.process.exitcode})")
+            elif elapsed > submission_timeout:
+                _kill(task.process)
+                outcomes[task.student] = Outcome(
+                    task.student, "error", elapsed,
+                    f"grading took longer than {submission_timeout:.0f} s and was stopped")
+            else:
+                continue
+            running.remove(task)
+            bar.update(1)
+    bar.close()
+    return [outcomes[s] for s in sorted(outcomes)]
+
+
+def _kill(process: Any) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.join(5)
+
+
+def _ensure_in_gradebook(course: Course, assignment: str) -> None:
+    """nbgrader grades against the cells saved by generate_assignment: make sure they exist."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(course.db_url, course.coursedir.course_id) as gb:
+        try:
+            known = gb.find_assignment(assignment).notebooks
+        except MissingEntry:
+            known = []
+    if not known:
+        result = NbGraderAPI(coursedir=course.coursedir, config=course.config) \
+            .generate_assignment(assignment, force=True, create=True)
+        if not result.get("success"):
+            raise RuntimeError(f"could not register {assignment}: {result.get('error')}")
+
+
+def save_outcomes(outcomes: list[Outcome], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    previous = {}
+    if path.is_file():
+        previous = {o["student"]: o for o in json.loads(path.read_text())}
+    for outcome in outcomes:
+        if outcome.status != "skipped" or outcome.student not in previous:
+            previous[outcome.student] = asdict(outcome)
+    path.write_text(json.dumps(sorted(previous.values(), key=lambda o: o["student"]), indent=1))

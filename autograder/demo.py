@@ -1,0 +1,114 @@
+"""The main job on a demo class: release, submissions, parallel grading, reports.
+
+``python -m autograder demo`` builds a throw-away course in ``out/demo/course`` (a copy of
+this repository's configuration, solutions and lib, with nbgrader's SQLite gradebook),
+releases every assignment with stock nbgrader, writes a demo class of submissions per
+assignment, grades them in parallel and writes the reports into ``out/demo``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import nbformat
+
+from autograder import batch, release, reports
+from autograder.course import Course
+from autograder.reference import SOLUTION_MARKERS
+
+DUE = datetime(2026, 10, 9, 15, 59, tzinfo=UTC)  # 23:59 in Beijing
+COPIED = ("nbgrader_config.py", "solutions", "lib")
+
+
+def _answers(source: Path) -> dict[str, str]:
+    """Reference code of each answer cell (grade id -> source without solution markers)."""
+    answers = {}
+    for cell in nbformat.read(source, as_version=4).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
+            answers[meta["grade_id"]] = "\n".join(
+                line for line in cell.source.splitlines() if line.strip() not in SOLUTION_MARKERS)
+    return answers
+
+
+def _filled(release_nb: Path, answers: dict[str, str],
+            edit: Callable[[int, str], str] = lambda i, code: code) -> nbformat.NotebookNode:
+    """The release notebook with answer cells replaced by ``edit(index, reference code)``."""
+    nb = nbformat.read(release_nb, as_version=4)
+    index = 0
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = edit(index, answers[grade_id])
+            index += 1
+    return nb
+
+
+NOISE = ("\nimport sys, warnings\nprint('debugging...', file=sys.stderr)\n"
+         "warnings.warn('a harmless warning')\n")
+
+
+def submissions(source: Path, release_nb: Path) -> dict[str, tuple[object, timedelta | None]]:
+    """The demo class: student -> (notebook or raw text, time after the due date)."""
+    answers = _answers(source)
+    half = len(answers) // 2
+    early = timedelta(hours=-5)
+    return {
+        "reference": (_filled(release_nb, answers), early),
+        "blank": (nbformat.read(release_nb, as_version=4), early),
+        "partly_right": (_filled(release_nb, answers, lambda i, code: code if i < half
+                                 else "raise NotImplementedError()"), early),
+        "late_2_5_days": (_filled(release_nb, answers), timedelta(days=2.5)),
+        "late_11_days": (_filled(release_nb, answers), timedelta(days=11)),
+        "invalid_json": ('{"cells": [ this is not JSON', early),
+        "infinite_loop": (_filled(release_nb, answers, lambda i, code: code if i
+                                  else "while True:\n    pass\n" + code), early),
+        "stderr_noise": (_filled(release_nb, answers, lambda i, code: code + NOISE), early),
+        "no_timestamp": (_filled(release_nb, answers), None),
+    }
+
+
+def write_class(course: Course, assignment: str) -> None:
+    for notebook in course.notebooks(assignment):
+        source = course.path("source_directory") / assignment / f"{notebook}.ipynb"
+        release_nb = course.path("release_directory") / assignment / f"{notebook}.ipynb"
+        for student, (content, offset) in submissions(source, release_nb).items():
+            folder = course.path("submitted_directory") / student / assignment
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / f"{notebook}.ipynb"
+            if isinstance(content, str):
+                target.write_text(content)
+            else:
+                nbformat.write(content, target)
+            if offset is not None:
+                stamp = (DUE + offset).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+                (folder / "timestamp.txt").write_text(stamp)
+
+
+def make_course(repo: Path, folder: Path) -> Course:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for name in COPIED:
+        source = repo / name
+        if source.is_dir():
+            shutil.copytree(source, folder / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, folder / name)
+    due = {a.name: DUE.isoformat() for a in (repo / "solutions").iterdir() if a.is_dir()}
+    return Course.load(folder, LatePolicy={"due_dates": due},
+                       HiddenTestsExecute={"timeout": 15})
+
+
+def run(repo: Path, out: Path, jobs: int | None = None) -> dict[str, list[reports.Row]]:
+    course = make_course(repo, out / "course")
+    release.generate(course)
+    release.bundle(course, out / "student-bundle.zip")
+    for assignment in course.assignments():
+        write_class(course, assignment)
+        outcomes = batch.grade(course, assignment, jobs=jobs, submission_timeout=300)
+        batch.save_outcomes(outcomes, out / "grading" / f"{assignment}.json")
+    return reports.report(course, course.assignments(), out)
