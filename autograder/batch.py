@@ -31,6 +31,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.utils import parse_utc
 from tqdm import tqdm
 
+from autograder import cgroups
 from autograder.course import Course
 
 RECORD = ".autograder.json"
@@ -99,9 +100,10 @@ def is_graded(course: Course, assignment: str, student: str) -> bool:
     return saved.get("hash") == submission_hash(folder)
 
 
-def _worker(course: Course, assignment: str, student: str, conn: Any) -> None:
+def _worker(course: Course, assignment: str, student: str, slot: int, conn: Any) -> None:
     """Runs in a forked process: autograde one submission, report through ``conn``."""
     os.setpgid(0, 0)  # our own process group, so the parent can kill all of it at once
+    os.environ["AUTOGRADER_SLOT"] = str(slot)  # its kernel's uid (see autograder.kernel)
     result = NbGraderAPI(coursedir=course.coursedir, config=course.config).autograde(
         assignment, student, force=True, create=True)
     if result.get("success"):
@@ -125,6 +127,7 @@ class _Running:
     process: Any
     conn: Any
     started: float
+    slot: int
 
 
 def grade(course: Course, assignment: str, *, jobs: int | None = None,
@@ -153,12 +156,13 @@ def grade(course: Course, assignment: str, *, jobs: int | None = None,
     while pending or running:
         while pending and len(running) < jobs:
             student = pending.pop(0)
+            slot = min(set(range(jobs)) - {task.slot for task in running})
             parent_conn, child_conn = context.Pipe(duplex=False)
             process = context.Process(target=_worker, daemon=False,
-                                      args=(course, assignment, student, child_conn))
+                                      args=(course, assignment, student, slot, child_conn))
             process.start()
             child_conn.close()
-            running.append(_Running(student, process, parent_conn, time.monotonic()))
+            running.append(_Running(student, process, parent_conn, time.monotonic(), slot))
         time.sleep(0.05)
         for task in list(running):
             elapsed = time.monotonic() - task.started
@@ -185,6 +189,7 @@ def grade(course: Course, assignment: str, *, jobs: int | None = None,
             running.remove(task)
             bar.update(1)
     bar.close()
+    cgroups.sweep()  # those of workers killed at their time limit
     return [outcomes[s] for s in sorted(outcomes)]
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode
 
+from autograder import cgroups
 from autograder.sandbox import KEPT_ENV, Policy, bwrap_works
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,15 @@ def _copy_workdir(source: Path, target: Path) -> None:
         shutil.copy2(path, destination)
 
 
+def _others_can_run_python() -> bool:
+    """Whether another uid can run this interpreter (not so under a private /root/.pyenv)."""
+    for base in {Path(sys.base_prefix), Path(sys.prefix)}:
+        for folder in [base, *base.parents]:
+            if folder.stat().st_mode & 0o005 != 0o005:
+                return False
+    return True
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager that starts the kernel through :func:`main`.
 
@@ -54,6 +64,13 @@ class SandboxedKernelManager(AsyncKernelManager):
         config=True)
     cpu_seconds = Integer(900, help="CPU-time limit of the kernel, in seconds.").tag(config=True)
     file_bytes = Integer(256 * 1024**2, help="Largest file the kernel may write.").tag(
+        config=True)
+    uid_base = Integer(61000, help="When the grader runs as root, each kernel runs as uid "
+                                   "uid_base + AUTOGRADER_SLOT (one uid per parallel worker), "
+                                   "so per-user limits apply to it alone.").tag(config=True)
+    processes = Integer(512, help="Processes and threads the kernel may run.").tag(config=True)
+    group_memory_bytes = Integer(6 * 1024**3, help="Memory of the kernel's whole process "
+                                                  "tree (cgroup), where cgroups are writable.").tag(
         config=True)
     require_isolation = Bool(False, help="Refuse to grade where bubblewrap does not work "
                                          "instead of grading without filesystem isolation.").tag(
@@ -81,9 +98,15 @@ class SandboxedKernelManager(AsyncKernelManager):
         workdir = os.path.join(self._private, "work")
         os.makedirs(workdir, exist_ok=True)
         _copy_workdir(Path(cwd), Path(workdir))
-        for folder in (self._private, workdir):
-            os.chmod(folder, 0o777)  # the kernel may run as nobody
-        use_bwrap = bwrap_works()
+        uid = self.uid_base + int(os.environ.get("AUTOGRADER_SLOT", "0")) \
+            if os.geteuid() == 0 and _others_can_run_python() else None
+        if uid is not None:  # the kernel's own folder, readable by no other student's kernel
+            for path in [self._private, *Path(self._private).rglob("*")]:
+                os.chown(path, uid, uid)
+            os.chmod(self._private, 0o700)
+        self._cgroups = cgroups.create(os.path.basename(self._private), pids=self.processes,
+                                       memory_bytes=self.group_memory_bytes)
+        use_bwrap = bwrap_works(uid)
         if not use_bwrap:
             if self.require_isolation:
                 raise RuntimeError("bubblewrap is required for grading but does not work here")
@@ -91,7 +114,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         return Policy(cwd=os.path.realpath(cwd), hide=hidden, expose=expose,
                       writable=[self._private], workdir_copy=workdir,
                       memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds,
-                      file_bytes=self.file_bytes, use_bwrap=use_bwrap)
+                      file_bytes=self.file_bytes, processes=self.processes, uid=uid,
+                      cgroups=self._cgroups, use_bwrap=use_bwrap)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         # Interrupt by message: a SIGINT sent to the process group would also reach
@@ -111,5 +135,6 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
+        cgroups.destroy(getattr(self, "_cgroups", []))
         if not restart:
             shutil.rmtree(self._private, ignore_errors=True)

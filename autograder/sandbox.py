@@ -49,35 +49,39 @@ class Policy:
     cpu_seconds: int = 900
     file_bytes: int = 256 * 1024**2
     open_files: int = 1024
+    processes: int = 512                               # RLIMIT_NPROC, enforced for uid only
+    uid: int | None = None                             # run as this uid (grader is root)
+    cgroups: list[str] = field(default_factory=list)   # cgroup folders to join
     use_bwrap: bool = True
 
 
-@functools.lru_cache(maxsize=1)
-def bwrap_works() -> bool:
-    """Whether bubblewrap can create the namespaces we ask for on this machine."""
+@functools.lru_cache(maxsize=4)
+def bwrap_works(uid: int | None = None) -> bool:
+    """Whether bubblewrap can create our namespaces here (as ``uid``, when given)."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return False
+    as_user = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
     try:
-        probe = subprocess.run([bwrap, *_namespace_args(), "--ro-bind", "/", "/", "true"],
-                               capture_output=True, timeout=20)
+        probe = subprocess.run([bwrap, *_namespace_args(uid is None), "--ro-bind", "/", "/",
+                                "true"], capture_output=True, timeout=20, **as_user)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return probe.returncode == 0
 
 
-def _namespace_args() -> list[str]:
-    # No --new-session: the kernel must stay in the process group that jupyter_client
-    # signals to interrupt it; it has no controlling terminal to abuse anyway.
+def _namespace_args(as_root: bool) -> list[str]:
+    # No --new-session: the kernel has no controlling terminal to abuse, and the
+    # interrupt goes by message, not by a signal to the session.
     args = ["--unshare-all", "--unshare-user", "--die-with-parent", "--cap-drop", "ALL"]
-    if os.geteuid() == 0:
+    if as_root:
         args += ["--uid", "65534", "--gid", "65534"]
     return args
 
 
 def bwrap_argv(policy: Policy, argv: list[str]) -> list[str]:
     """The bubblewrap command line that runs ``argv`` under ``policy``."""
-    args = ["bwrap", *_namespace_args(), "--ro-bind", "/", "/", "--dev", "/dev",
+    args = ["bwrap", *_namespace_args(os.geteuid() == 0), "--ro-bind", "/", "/", "--dev", "/dev",
             "--proc", "/proc", "--tmpfs", "/tmp"]
     for path in policy.hide:
         if os.path.exists(path):
@@ -102,6 +106,8 @@ def apply_limits(policy: Policy) -> None:
         resource.RLIMIT_NOFILE: policy.open_files,
         resource.RLIMIT_CORE: 0,
     }
+    if policy.uid is not None:  # counted per user: only meaningful for a dedicated uid
+        limits[resource.RLIMIT_NPROC] = policy.processes
     for kind, value in limits.items():
         _, hard = resource.getrlimit(kind)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
@@ -124,8 +130,15 @@ def main(argv: list[str]) -> None:
     kernel = argv[argv.index("--") + 1:]
     if os.getsid(0) != os.getpid():  # jupyter_client may have made a session already
         os.setsid()
+    for group in policy.cgroups:  # while still root: join the kernel's cgroups
+        with open(os.path.join(group, "cgroup.procs"), "w") as handle:
+            handle.write(str(os.getpid()))
     apply_limits(policy)
-    _die_with_parent()
+    if policy.uid is not None and os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(policy.uid)
+        os.setuid(policy.uid)
+    _die_with_parent()  # after setuid, which clears it
     # In its own PID namespace the kernel's parent is PID 1, which ipykernel's parent
     # poller takes for a dead parent; bwrap --die-with-parent does that job instead.
     os.environ.pop("JPY_PARENT_PID", None)

@@ -1,0 +1,71 @@
+"""Q1: fit_ridge(Phi, y, lam) -> w of shape (M,), (ΦᵀΦ + 2NλI)⁻¹Φᵀy."""
+
+import numpy as np
+
+from autograder.checks import array_values, expect, expect_array
+from autograder.probe import Call
+
+# Cholesky, solve, the N×N form and an SVD agree to ~1e-13 on these problems (2Nλ keeps
+# the systems well conditioned); a wrong scaling of λ is off by a factor, not a rounding.
+TOL = {"rtol": 1e-8, "atol": 1e-12}
+
+
+def calls(rng):
+    distinct = rng.uniform(-1, 1, size=3)
+    repeated = np.repeat(distinct, [7, 7, 6])  # 20 rows, 3 distinct: rank(ΦᵀΦ) = 3 < M = 6
+    return {
+        "tall": Call("fit_ridge", rng.normal(size=(30, 5)), rng.normal(size=30),
+                     float(10 ** rng.uniform(-3, 0))),
+        "wide": Call("fit_ridge", rng.normal(size=(8, 20)), rng.normal(size=8),
+                     float(rng.uniform(0.01, 1.0))),
+        "singular": Call("fit_ridge", repeated[:, None] ** np.arange(6), rng.normal(size=20),
+                         1e-4),
+        "large_lambda": Call("fit_ridge", rng.normal(size=(15, 4)), rng.normal(size=15), 1e3),
+        "single_point": Call("fit_ridge", rng.normal(size=(1, 3)), rng.normal(size=1), 0.5),
+    }
+
+
+def _gradient_is_zero(student, inputs, name, what):
+    Phi, y, lam = inputs[name].args
+    w = array_values(student[name], (Phi.shape[1],), what=what)
+    N = len(y)
+    gradient = Phi.T @ (Phi @ w - y) / N + 2 * lam * w
+    scale = np.linalg.norm(Phi.T @ y) / N
+    # 1e-9: a stable solve leaves a relative gradient of ~1e-15; λ in place of 2Nλ leaves O(1).
+    expect(np.linalg.norm(gradient) <= 1e-9 * scale,
+           f"{what}: gradient ΦᵀΦw/N − Φᵀy/N + 2λw has norm {np.linalg.norm(gradient):.3g} at "
+           f"your w, relative {np.linalg.norm(gradient) / scale:.3g} (tolerance 1e-09)")
+
+
+def test_tall(student, reference):
+    expect_array(student["tall"], reference["tall"], what="random 30x5 problem", **TOL)
+
+
+def test_tall_gradient_zero(student, inputs):
+    """Optimality without an oracle: ∇R(w) = 0 on a random 30x5 problem."""
+    _gradient_is_zero(student, inputs, "tall", "random 30x5 problem")
+
+
+def test_wide(student, reference):
+    expect_array(student["wide"], reference["wide"],
+                 what="M = 20 > N = 8 (ΦᵀΦ singular)", **TOL)
+
+
+def test_wide_gradient_zero(student, inputs):
+    """Optimality without an oracle: ∇R(w) = 0 when M > N."""
+    _gradient_is_zero(student, inputs, "wide", "M = 20 > N = 8 (ΦᵀΦ singular)")
+
+
+def test_singular(student, reference):
+    expect_array(student["singular"], reference["singular"],
+                 what="polynomial basis M = 6 on 20 points with 3 distinct x, λ = 1e-4", **TOL)
+
+
+def test_large_lambda(student, reference):
+    expect_array(student["large_lambda"], reference["large_lambda"],
+                 what="λ = 1000 (weights shrunk almost to 0)", **TOL)
+
+
+def test_single_point(student, reference):
+    expect_array(student["single_point"], reference["single_point"],
+                 what="a single data point (N = 1, M = 3)", **TOL)

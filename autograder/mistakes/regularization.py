@@ -1,0 +1,381 @@
+"""Realistic wrong answers for Assignment 2 (regularization and optimization)."""
+
+import numpy as np
+
+from autograder.mistakes import mistake
+
+
+def _soft(v, t):
+    return np.sign(v) * np.maximum(np.abs(v) - t, 0.0)
+
+
+def _F(Phi, y, w, lam):
+    with np.errstate(all="ignore"):  # some mistakes diverge on purpose
+        r = Phi @ w - y
+        return float(r @ r / (2 * len(y)) + lam * np.sum(np.abs(w)))
+
+
+def _ridge(Phi, y, shift):
+    return np.linalg.solve(Phi.T @ Phi + shift * np.eye(Phi.shape[1]), Phi.T @ y)
+
+
+# -- Q1 fit_ridge ----------------------------------------------------------------------
+
+
+@mistake("regularization.ridge", "fit_ridge")
+def lambda_for_2n_lambda(Phi, y, lam):
+    """(ΦᵀΦ + λI)⁻¹Φᵀy: λ in place of the lecture's 2Nλ."""
+    return _ridge(Phi, y, lam)
+
+
+@mistake("regularization.ridge", "fit_ridge")
+def n_lambda_forgets_two(Phi, y, lam):
+    """(ΦᵀΦ + NλI)⁻¹Φᵀy: forgets the 2 from the derivative of λ||w||²."""
+    return _ridge(Phi, y, len(y) * lam)
+
+
+@mistake("regularization.ridge", "fit_ridge")
+def two_lambda_forgets_n(Phi, y, lam):
+    """(ΦᵀΦ + 2λI)⁻¹Φᵀy: forgets the N from the 1/(2N) in front of the risk."""
+    return _ridge(Phi, y, 2 * lam)
+
+
+@mistake("regularization.ridge", "fit_ridge")
+def unregularized_lstsq(Phi, y, lam):
+    """Minimum-norm least squares, ignoring λ altogether."""
+    return np.linalg.lstsq(Phi, y, rcond=None)[0]
+
+
+@mistake("regularization.ridge", "fit_ridge")
+def mixed_scalings(Phi, y, lam):
+    """Solves (ΦᵀΦ/N + 2NλI)w = Φᵀy/N: divides the Gram matrix by N but keeps 2Nλ."""
+    N, M = Phi.shape
+    return np.linalg.solve(Phi.T @ Phi / N + 2 * N * lam * np.eye(M), Phi.T @ y / N)
+
+
+# -- Q2 select_lambda ------------------------------------------------------------------
+
+
+def _val_risks(Phi_train, y_train, Phi_val, y_val, lams, *, penalty=False, mse=False,
+               train=False):
+    risks = []
+    for lam in lams:
+        w = _ridge(Phi_train, y_train, 2 * len(y_train) * lam)
+        P, t = (Phi_train, y_train) if train else (Phi_val, y_val)
+        r = P @ w - t
+        risk = r @ r / ((1 if mse else 2) * len(t))
+        risks.append(risk + (lam * w @ w if penalty else 0.0))
+    return np.array(risks)
+
+
+@mistake("regularization.select_lambda", "select_lambda")
+def validation_risk_with_penalty(Phi_train, y_train, Phi_val, y_val, lams):
+    """Adds the penalty λ||w||² to the validation risk."""
+    risks = _val_risks(Phi_train, y_train, Phi_val, y_val, lams, penalty=True)
+    return risks, float(lams[np.argmin(risks)])
+
+
+@mistake("regularization.select_lambda", "select_lambda")
+def selects_by_training_risk(Phi_train, y_train, Phi_val, y_val, lams):
+    """Reports validation risks but picks λ with the smallest training risk."""
+    risks = _val_risks(Phi_train, y_train, Phi_val, y_val, lams)
+    train = _val_risks(Phi_train, y_train, Phi_val, y_val, lams, train=True)
+    return risks, float(lams[np.argmin(train)])
+
+
+@mistake("regularization.select_lambda", "select_lambda")
+def returns_index(Phi_train, y_train, Phi_val, y_val, lams):
+    """Returns the index of the best λ instead of λ itself."""
+    risks = _val_risks(Phi_train, y_train, Phi_val, y_val, lams)
+    return risks, int(np.argmin(risks))
+
+
+@mistake("regularization.select_lambda", "select_lambda")
+def mean_squared_error(Phi_train, y_train, Phi_val, y_val, lams):
+    """Validation MSE (1/N) instead of R_emp (1/(2N))."""
+    risks = _val_risks(Phi_train, y_train, Phi_val, y_val, lams, mse=True)
+    return risks, float(lams[np.argmin(risks)])
+
+
+# -- Q3 ridge_lipschitz / ridge_gradient_descent ---------------------------------------
+
+
+@mistake("regularization.lipschitz", "ridge_lipschitz")
+def frobenius_norm(Phi, lam):
+    """||Φ||_F²/N + 2λ: the Frobenius norm instead of the spectral norm."""
+    return float(np.linalg.norm(Phi) ** 2 / Phi.shape[0] + 2 * lam)
+
+
+@mistake("regularization.lipschitz", "ridge_lipschitz")
+def not_divided_by_n(Phi, lam):
+    """σ_max² + 2λ: forgets the 1/N of the Hessian ΦᵀΦ/N."""
+    return float(np.linalg.norm(Phi, 2) ** 2 + 2 * lam)
+
+
+@mistake("regularization.lipschitz", "ridge_lipschitz")
+def squared_constant(Phi, lam):
+    """||ΦᵀΦ/N||₂² + 2λ: squares the constant (a step of 1/L² instead of 1/L)."""
+    return float(np.linalg.norm(Phi.T @ Phi / Phi.shape[0], 2) ** 2 + 2 * lam)
+
+
+@mistake("regularization.lipschitz", "ridge_lipschitz")
+def lambda_not_two_lambda(Phi, lam):
+    """σ_max²/N + λ: the Hessian of λ||w||² is 2λI, not λI."""
+    return float(np.linalg.norm(Phi, 2) ** 2 / Phi.shape[0] + lam)
+
+
+@mistake("regularization.lipschitz", "ridge_lipschitz")
+def largest_column_norm(Phi, lam):
+    """max_j ||φ_j||²/N + 2λ: the largest diagonal entry of ΦᵀΦ/N, not its top eigenvalue."""
+    return float(np.max(np.sum(Phi**2, axis=0)) / Phi.shape[0] + 2 * lam)
+
+
+def _gd(Phi, y, lam, step, num_iters, w0, *, penalty=2.0, scale=None, keep_w0=True,
+        sign=1.0):
+    N = len(y) if scale is None else scale
+    W = [np.array(w0, dtype=float)]
+    for _ in range(num_iters):
+        w = W[-1]
+        with np.errstate(all="ignore"):  # some mistakes diverge on purpose
+            W.append(w - sign * step * (Phi.T @ (Phi @ w - y) / N + penalty * lam * w))
+    return np.array(W if keep_w0 else W[1:]).reshape(-1, len(w0))
+
+
+@mistake("regularization.gradient_descent", "ridge_gradient_descent")
+def penalty_gradient_lambda_w(Phi, y, lam, step, num_iters, w0):
+    """Gradient of the penalty taken as λw instead of 2λw."""
+    return _gd(Phi, y, lam, step, num_iters, w0, penalty=1.0)
+
+
+@mistake("regularization.gradient_descent", "ridge_gradient_descent")
+def gradient_without_1_over_n(Phi, y, lam, step, num_iters, w0):
+    """Gradient Φᵀ(Φw − y) + 2λw, without the 1/N."""
+    return _gd(Phi, y, lam, step, num_iters, w0, scale=1.0)
+
+
+@mistake("regularization.gradient_descent", "ridge_gradient_descent")
+def iterates_without_w0(Phi, y, lam, step, num_iters, w0):
+    """Returns w_1..w_K only (shape (K, M)), dropping the starting point."""
+    return _gd(Phi, y, lam, step, num_iters, w0, keep_w0=False)
+
+
+@mistake("regularization.gradient_descent", "ridge_gradient_descent")
+def gradient_ascent(Phi, y, lam, step, num_iters, w0):
+    """w_{k+1} = w_k + γ∇R(w_k): the residual's sign flipped (Φᵀ(y − Φw) used as the gradient)."""
+    return _gd(Phi, y, lam, step, num_iters, w0, sign=-1.0)
+
+
+# -- Q4 lasso_subgradient --------------------------------------------------------------
+
+
+def _subgradient(Phi, y, lam, gamma0, num_iters, w0, *, sign=np.sign,
+                 schedule=lambda k: 1 / np.sqrt(k + 1), keep_w0=True, scale=None):
+    N = len(y) if scale is None else scale
+    w = np.array(w0, dtype=float)
+    history = [_F(Phi, y, w, lam)]
+    for k in range(num_iters):
+        g = Phi.T @ (Phi @ w - y) / N + lam * sign(w)
+        w = w - gamma0 * schedule(k) * g
+        history.append(_F(Phi, y, w, lam))
+    return w, np.array(history if keep_w0 else history[1:])
+
+
+@mistake("regularization.subgradient", "lasso_subgradient")
+def sign_one_at_zero(Phi, y, lam, gamma0, num_iters, w0):
+    """Uses +1 at w_j = 0 (np.where(w >= 0, 1, -1)) instead of the lecture's choice 0."""
+    return _subgradient(Phi, y, lam, gamma0, num_iters, w0,
+                        sign=lambda w: np.where(w >= 0, 1.0, -1.0))
+
+
+@mistake("regularization.subgradient", "lasso_subgradient")
+def constant_step(Phi, y, lam, gamma0, num_iters, w0):
+    """Constant step γ0 instead of the diminishing γ0/√(k+1)."""
+    return _subgradient(Phi, y, lam, gamma0, num_iters, w0, schedule=lambda k: 1.0)
+
+
+@mistake("regularization.subgradient", "lasso_subgradient")
+def step_one_over_k(Phi, y, lam, gamma0, num_iters, w0):
+    """Step γ0/(k+1) instead of γ0/√(k+1)."""
+    return _subgradient(Phi, y, lam, gamma0, num_iters, w0, schedule=lambda k: 1 / (k + 1))
+
+
+@mistake("regularization.subgradient", "lasso_subgradient")
+def wrong_sign_of_l1_term(Phi, y, lam, gamma0, num_iters, w0):
+    """Subgradient of the ℓ1 term with the wrong sign: −λ·sign(w)."""
+    return _subgradient(Phi, y, lam, gamma0, num_iters, w0, sign=lambda w: -np.sign(w))
+
+
+@mistake("regularization.subgradient", "lasso_subgradient")
+def history_without_w0(Phi, y, lam, gamma0, num_iters, w0):
+    """History F(w_1)..F(w_K), missing F(w_0)."""
+    return _subgradient(Phi, y, lam, gamma0, num_iters, w0, keep_w0=False)
+
+
+# -- Q5 soft_threshold / ista / fista ----------------------------------------------------
+
+
+@mistake("regularization.soft_threshold", "soft_threshold")
+def shrinks_by_half(v, t):
+    """Shrinks by t/2 (the prox of (t/2)|·|), the wrong shrink."""
+    return np.sign(v) * np.maximum(np.abs(v) - t / 2, 0.0)
+
+
+@mistake("regularization.soft_threshold", "soft_threshold")
+def hard_threshold(v, t):
+    """Hard thresholding: zeroes |v| ≤ t but does not shrink the rest."""
+    return np.where(np.abs(v) > t, v, 0.0)
+
+
+@mistake("regularization.soft_threshold", "soft_threshold")
+def one_sided(v, t):
+    """max(v − t, 0): forgets the negative side."""
+    return np.maximum(v - t, 0.0)
+
+
+@mistake("regularization.soft_threshold", "soft_threshold")
+def no_clipping(v, t):
+    """sign(v)(|v| − t) without the max: small entries flip sign instead of becoming 0."""
+    return np.sign(v) * (np.abs(v) - t)
+
+
+def _ista(Phi, y, lam, step, num_iters, w0, *, threshold=None, scale=None, keep_w0=True):
+    N = len(y) if scale is None else scale
+    t = step * lam if threshold is None else threshold(step, lam)
+    w = np.array(w0, dtype=float)
+    history = [_F(Phi, y, w, lam)]
+    for _ in range(num_iters):
+        with np.errstate(all="ignore"):  # some mistakes diverge on purpose
+            w = _soft(w - step * Phi.T @ (Phi @ w - y) / N, t)
+        history.append(_F(Phi, y, w, lam))
+    return w, np.array(history if keep_w0 else history[1:])
+
+
+@mistake("regularization.ista", "ista")
+def threshold_lambda(Phi, y, lam, step, num_iters, w0):
+    """Soft-thresholds at λ instead of γλ."""
+    return _ista(Phi, y, lam, step, num_iters, w0, threshold=lambda s, lam: lam)
+
+
+@mistake("regularization.ista", "ista")
+def threshold_step(Phi, y, lam, step, num_iters, w0):
+    """Soft-thresholds at γ instead of γλ."""
+    return _ista(Phi, y, lam, step, num_iters, w0, threshold=lambda s, lam: s)
+
+
+@mistake("regularization.ista", "ista")
+def ista_gradient_without_1_over_n(Phi, y, lam, step, num_iters, w0):
+    """Gradient step with Φᵀ(Φw − y), without the 1/N."""
+    return _ista(Phi, y, lam, step, num_iters, w0, scale=1.0)
+
+
+@mistake("regularization.ista", "ista")
+def ista_history_without_w0(Phi, y, lam, step, num_iters, w0):
+    """History F(w_1)..F(w_K), missing F(w_0)."""
+    return _ista(Phi, y, lam, step, num_iters, w0, keep_w0=False)
+
+
+def _fista(Phi, y, lam, step, num_iters, w0, restart=False, *, grad_at_w=False,
+           momentum=None, from_v=False, late_restart=False):
+    N = len(y)
+    w = np.array(w0, dtype=float)
+    v = w.copy()
+    t = 1.0
+    history = [_F(Phi, y, w, lam)]
+    reset_next = False
+    for k in range(num_iters):
+        point = w if grad_at_w else v
+        w_next = _soft(point - step * Phi.T @ (Phi @ point - y) / N, step * lam)
+        history.append(_F(Phi, y, w_next, lam))
+        increased = history[-1] > history[-2]
+        if late_restart:
+            if reset_next:
+                t = 1.0
+            reset_next = restart and increased
+        elif restart and increased:
+            t = 1.0
+        t_next = (1 + np.sqrt(1 + 4 * t * t)) / 2
+        beta = (t - 1) / t_next if momentum is None else momentum(k)
+        v = w_next + beta * (w_next - (v if from_v else w))
+        w, t = w_next, t_next
+    return w, np.array(history)
+
+
+@mistake("regularization.fista", "fista")
+def gradient_at_w_not_v(Phi, y, lam, step, num_iters, w0, restart=False):
+    """Takes the gradient step from w_k instead of the extrapolated point v_k."""
+    return _fista(Phi, y, lam, step, num_iters, w0, restart, grad_at_w=True)
+
+
+@mistake("regularization.fista", "fista")
+def restart_ignored(Phi, y, lam, step, num_iters, w0, restart=False):
+    """Ignores the restart flag (plain FISTA always)."""
+    return _fista(Phi, y, lam, step, num_iters, w0, False)
+
+
+@mistake("regularization.fista", "fista")
+def momentum_k_over_k_plus_3(Phi, y, lam, step, num_iters, w0, restart=False):
+    """Momentum k/(k+3) instead of (t_k − 1)/t_{k+1}."""
+    return _fista(Phi, y, lam, step, num_iters, w0, restart, momentum=lambda k: k / (k + 3))
+
+
+@mistake("regularization.fista", "fista")
+def extrapolates_from_v(Phi, y, lam, step, num_iters, w0, restart=False):
+    """v_{k+1} = w_{k+1} + β(w_{k+1} − v_k): extrapolates from v_k instead of w_k."""
+    return _fista(Phi, y, lam, step, num_iters, w0, restart, from_v=True)
+
+
+@mistake("regularization.fista", "fista")
+def restart_one_step_late(Phi, y, lam, step, num_iters, w0, restart=False):
+    """Resets t only at the next iteration, after the momentum step was already taken."""
+    return _fista(Phi, y, lam, step, num_iters, w0, restart, late_restart=True)
+
+
+# -- Q6 admm_lasso ---------------------------------------------------------------------
+
+
+def _admm(Phi, y, lam, rho, num_iters, *, threshold=None, scale=None, dual=True,
+          return_x=False):
+    N, M = Phi.shape
+    s = N if scale is None else scale
+    A = Phi.T @ Phi / s + rho * np.eye(M)
+    b = Phi.T @ y / s
+    x = z = u = np.zeros(M)
+    t = lam / rho if threshold is None else threshold(lam, rho)
+    history = [_F(Phi, y, z, lam)]
+    for _ in range(num_iters):
+        x = np.linalg.solve(A, b + rho * (z - u))
+        z = _soft(x + u, t)
+        if dual:
+            u = u + x - z
+        history.append(_F(Phi, y, x if return_x else z, lam))
+    return (x if return_x else z), np.array(history)
+
+
+@mistake("regularization.admm", "admm_lasso")
+def threshold_lambda_times_rho(Phi, y, lam, rho, num_iters):
+    """z-step soft-thresholds at λρ instead of λ/ρ."""
+    return _admm(Phi, y, lam, rho, num_iters, threshold=lambda lam, rho: lam * rho)
+
+
+@mistake("regularization.admm", "admm_lasso")
+def admm_threshold_lambda(Phi, y, lam, rho, num_iters):
+    """z-step soft-thresholds at λ, forgetting the 1/ρ."""
+    return _admm(Phi, y, lam, rho, num_iters, threshold=lambda lam, rho: lam)
+
+
+@mistake("regularization.admm", "admm_lasso")
+def x_step_without_1_over_n(Phi, y, lam, rho, num_iters):
+    """x-step solves (ΦᵀΦ + ρI)x = Φᵀy + ρ(z − u), dropping the 1/N."""
+    return _admm(Phi, y, lam, rho, num_iters, scale=1.0)
+
+
+@mistake("regularization.admm", "admm_lasso")
+def no_dual_update(Phi, y, lam, rho, num_iters):
+    """Never updates the scaled dual variable u (it stays 0)."""
+    return _admm(Phi, y, lam, rho, num_iters, dual=False)
+
+
+@mistake("regularization.admm", "admm_lasso")
+def returns_x_not_z(Phi, y, lam, rho, num_iters):
+    """Returns (and records F of) the x iterate instead of the sparse z."""
+    return _admm(Phi, y, lam, rho, num_iters, return_x=True)

@@ -1,0 +1,101 @@
+"""Benchmark: the assignment's fastest lasso solver against scikit-learn's coordinate descent.
+
+Solves one lasso problem, min_w ||Φw − y||²/(2N) + λ||w||₁ with N = 500, M = 2000, 20 true
+non-zeros, noise 0.1 and λ = 0.1 (the lecture's scaling; scikit-learn's ``alpha`` is the
+same λ), with
+
+* scikit-learn's ``Lasso`` (coordinate descent, ``tol=1e-8``, no intercept), and
+* the reference solution's restarted FISTA, read from the solution notebook with
+  :func:`autograder.reference.reference_namespace` (not a copy), step 1/L with L from the
+  reference ``ridge_lipschitz`` (computed inside the timed region).
+
+Both are timed in this run, best of ``--repeats``. The last line printed is
+
+    time_ratio=<ours/sklearn> objective_gap=<(F_ours − F_sklearn)/|F_sklearn|>
+
+(a negative gap means our objective is lower). Target: time_ratio ≤ 1 with gap ≤ 1e-8.
+
+    python benchmarks/lasso_vs_sklearn.py [--iters 60] [--repeats 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from autograder.reference import reference_namespace  # noqa: E402
+from lib.regularization import lasso_objective, sparse_recovery_problem, support  # noqa: E402
+
+NOTEBOOK = ROOT / "solutions" / "02-regularization" / "regularization.ipynb"
+
+
+def best_time(run, repeats: int):
+    """(best wall-clock seconds over ``repeats`` runs, result of the last run)."""
+    best, result = np.inf, None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = run()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iters", type=int, default=60, help="FISTA iterations (fixed)")
+    parser.add_argument("--repeats", type=int, default=10)
+    args = parser.parse_args()
+
+    from sklearn.linear_model import Lasso
+
+    N, M, k, noise, lam = 500, 2000, 20, 0.1, 0.1
+    Phi, y, w_true = sparse_recovery_problem(N, M, k, noise=noise, seed=0)
+    Phi = np.ascontiguousarray(Phi)
+    ref = reference_namespace(NOTEBOOK)
+    fista, ridge_lipschitz = ref["fista"], ref["ridge_lipschitz"]
+
+    def sklearn_run() -> np.ndarray:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = Lasso(alpha=lam, fit_intercept=False, tol=1e-8, max_iter=100_000)
+            return model.fit(Phi, y).coef_
+
+    def ours_run() -> np.ndarray:
+        step = 1.0 / ridge_lipschitz(Phi, 0.0)
+        w, _ = fista(Phi, y, lam, step, args.iters, np.zeros(M), True)
+        return w
+
+    sklearn_run()  # warm up both (imports, BLAS threads)
+    ours_run()
+    # Interleaved, so that a burst of load on the machine hits both alike.
+    t_sklearn = t_ours = np.inf
+    for _ in range(args.repeats):
+        t, w_sklearn = best_time(sklearn_run, 1)
+        t_sklearn = min(t_sklearn, t)
+        t, w_ours = best_time(ours_run, 1)
+        t_ours = min(t_ours, t)
+    t_lipschitz, _ = best_time(lambda: ridge_lipschitz(Phi, 0.0), args.repeats)
+    F_sklearn = lasso_objective(Phi, y, w_sklearn, lam)
+    F_ours = lasso_objective(Phi, y, w_ours, lam)
+    gap = (F_ours - F_sklearn) / abs(F_sklearn)
+    print(f"problem: N={N} M={M} k={k} noise={noise} lambda={lam}")
+    print(f"sklearn Lasso (cd, tol=1e-8): {t_sklearn * 1e3:.1f} ms  F={F_sklearn:.12f}  "
+          f"support={len(support(w_sklearn))}")
+    print(f"reference FISTA+restart ({args.iters} iters): {t_ours * 1e3:.1f} ms  "
+          f"F={F_ours:.12f}  support={len(support(w_ours))}  "
+          f"true support found={set(support(w_true)) <= set(support(w_ours))}")
+    print(f"  of which the step size 1/L (ridge_lipschitz): {t_lipschitz * 1e3:.1f} ms; "
+          f"ratio without it (L known, e.g. along a λ path): "
+          f"{(t_ours - t_lipschitz) / t_sklearn:.3f}")
+    print(f"time_ratio={t_ours / t_sklearn:.3f} objective_gap={gap:.3e}")
+
+
+if __name__ == "__main__":
+    main()
