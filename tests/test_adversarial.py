@@ -131,6 +131,10 @@ def corpus(tmp_path_factory):
                   for s in gb.assignment_submissions(ASSIGNMENT)}
     print(f"\nadversarial corpus: {len(attempts)} attempts graded with an honest submission "
           f"in {elapsed:.0f} s")
+    for student, outcome in sorted({o.student: o for o in outcomes}.items()):
+        total = sum(v or 0 for v in scores.get(student, ({}, 0))[0].values())
+        print(f"  {student:<32}{outcome.status:<8}{outcome.seconds:6.1f} s  "
+              f"{total:5.1f} points  {outcome.message[:60]}")
     return {"course": course, "attempts": attempts, "outcomes": {o.student: o for o in outcomes},
             "scores": scores, "elapsed": elapsed, "submitted_before": submitted_before}
 
