@@ -4,6 +4,6 @@ Notebooks use it as ``import lib`` and then ``lib.data.sinusoid(...)``,
 ``lib.checks.check_close(...)``, ``lib.device.best_device()``.
 """
 
-from lib import checks, data, device, plotting
+from lib import checks, data, device, logistic, plotting, regularization
 
-__all__ = ["checks", "data", "device", "plotting"]
+__all__ = ["checks", "data", "device", "logistic", "plotting", "regularization"]

@@ -1,0 +1,191 @@
+"""Helpers for Assignment 3 (logistic classification on GPU).
+
+Data (NumPy, float64, seeded), a gradient check against ``torch.autograd``, a decision
+boundary plot and a timer that synchronizes CUDA. ``torch`` is imported inside the
+functions only, so ``import lib`` stays cheap for the NumPy-only assignments.
+
+Notation as in the lecture: inputs ``X`` of shape (N, d), labels ``y`` in {0, 1} of shape
+(N,), design matrix ``Phi = [1, X]`` of shape (N, M) with M = d + 1, weights ``w`` (M,).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def add_bias(X: np.ndarray) -> np.ndarray:
+    """The design matrix ``Phi = [1, X]``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, d)
+
+    Returns
+    -------
+    Phi : ndarray of shape (N, d + 1), float64, first column all ones.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    return np.hstack([np.ones((X.shape[0], 1)), X])
+
+
+def synthetic(n: int, d: int, *, separable: bool = False, seed: int = 0,
+              scale: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """A random binary classification problem in d dimensions.
+
+    Inputs are standard normal; a true weight vector ``w*`` (with ``||w*|| = scale``) and a
+    bias 0.25 define the logits ``u = 0.25 + X w*``. Non-separable labels are drawn from
+    Bernoulli(σ(u)) (the logistic model itself); separable labels are ``u > 0``.
+
+    Returns
+    -------
+    X : ndarray of shape (n, d), float64
+    y : ndarray of shape (n,), float64, entries 0.0 or 1.0
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    w_true = rng.standard_normal(d)
+    w_true *= scale / np.linalg.norm(w_true)
+    u = 0.25 + X @ w_true
+    if separable:
+        y = (u > 0).astype(np.float64)
+    else:
+        y = (rng.random(n) < 1.0 / (1.0 + np.exp(-u))).astype(np.float64)
+    return X, y
+
+
+def breast_cancer(test_fraction: float = 0.25, seed: int = 0,
+                  features: list[str] | None = None) -> dict[str, Any]:
+    """scikit-learn's bundled Wisconsin breast-cancer data, split and standardized.
+
+    The split is stratified and seeded; the mean and standard deviation of each feature
+    come from the training part only (the test set stays unseen). Label 1 = malignant
+    (scikit-learn's target is 0 = malignant, so it is flipped here).
+
+    Parameters
+    ----------
+    test_fraction : float, fraction of the 569 samples held out.
+    seed : int
+    features : list of feature names (e.g. ``["mean radius", "mean texture"]``) to keep,
+        or None for all 30.
+
+    Returns
+    -------
+    dict with ``X_train`` (N_train, d), ``y_train`` (N_train,), ``X_test`` (N_test, d),
+    ``y_test`` (N_test,) (all float64) and ``feature_names`` (list of d str).
+    """
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.model_selection import train_test_split
+
+    data = load_breast_cancer()
+    names = list(data.feature_names)
+    X = np.asarray(data.data, dtype=np.float64)
+    if features is not None:
+        X = X[:, [names.index(f) for f in features]]
+        names = list(features)
+    y = 1.0 - np.asarray(data.target, dtype=np.float64)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=test_fraction, random_state=seed, stratify=y)
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0)
+    return {"X_train": (X_train - mean) / std, "y_train": y_train,
+            "X_test": (X_test - mean) / std, "y_test": y_test, "feature_names": names}
+
+
+def to_tensors(*arrays: np.ndarray, device: Any = None,
+               dtype: str = "float64") -> tuple[Any, ...]:
+    """NumPy arrays as torch tensors of ``dtype`` on ``device``.
+
+    ``device`` defaults to ``lib.device.best_device()``; shapes are kept.
+    """
+    import torch
+
+    from lib.device import best_device
+
+    device = best_device() if device is None else device
+    return tuple(torch.as_tensor(np.asarray(a), dtype=getattr(torch, dtype), device=device)
+                 for a in arrays)
+
+
+def gradient_check(loss: Callable[[Any], Any], gradient: Callable[[Any], Any], w: Any) -> float:
+    """Relative error between a closed-form gradient and ``torch.autograd``'s, at ``w``.
+
+    Parameters
+    ----------
+    loss : function taking w (tensor of shape (M,)) and returning a 0-d tensor.
+    gradient : function taking w and returning the closed-form gradient, shape (M,).
+    w : tensor of shape (M,), where to compare.
+
+    Returns
+    -------
+    error : float, ``||g_closed − g_autograd|| / max(||g_autograd||, tiny)``; about 1e-16
+        in float64 (1e-7 in float32) when the closed form is right.
+    """
+    import torch
+
+    w_auto = w.detach().clone().requires_grad_(True)
+    (g_auto,) = torch.autograd.grad(loss(w_auto), w_auto)
+    with torch.no_grad():
+        g_closed = gradient(w.detach())
+    scale = max(float(torch.linalg.vector_norm(g_auto)), float(torch.finfo(g_auto.dtype).tiny))
+    return float(torch.linalg.vector_norm(g_closed - g_auto)) / scale
+
+
+def plot_decision_boundary(X: np.ndarray, y: np.ndarray, w: Any, *, ax: Any = None,
+                           title: str = "", labels: tuple[str, str] = ("x1", "x2")) -> Any:
+    """Points of two classes, the probability μ(x) as a background and the line μ = 1/2.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, 2), the two input features.
+    y : ndarray of shape (N,), labels 0/1.
+    w : array or tensor of shape (3,): bias w0 and weights (w1, w2), so u = w0 + w1 x1 + w2 x2.
+    """
+    import matplotlib.pyplot as plt
+
+    w = np.asarray(w.detach().cpu() if hasattr(w, "detach") else w, dtype=np.float64)
+    ax = ax if ax is not None else plt.subplots(figsize=(5, 4))[1]
+    pad = 0.5
+    (x_lo, y_lo), (x_hi, y_hi) = X.min(axis=0) - pad, X.max(axis=0) + pad
+    g1, g2 = np.meshgrid(np.linspace(x_lo, x_hi, 200), np.linspace(y_lo, y_hi, 200))
+    u = w[0] + w[1] * g1 + w[2] * g2
+    mu = np.exp(-np.logaddexp(0.0, -u))  # stable sigmoid
+    ax.contourf(g1, g2, mu, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35)
+    ax.contour(g1, g2, u, levels=[0.0], colors="k", linewidths=1.5)
+    for label, color, marker in ((0, "tab:blue", "o"), (1, "tab:red", "^")):
+        pts = X[y == label]
+        ax.scatter(pts[:, 0], pts[:, 1], c=color, marker=marker, s=14, edgecolors="k",
+                   linewidths=0.3, label=f"y = {label}")
+    ax.set(xlabel=labels[0], ylabel=labels[1], title=title, xlim=(x_lo, x_hi), ylim=(y_lo, y_hi))
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def synchronize(device: Any) -> None:
+    """Wait for the device's queued work (CUDA and MPS run asynchronously)."""
+    import torch
+
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
+
+
+def time_it(fn: Callable[[], Any], device: Any, repeat: int = 3, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` in seconds, synchronizing ``device`` around each run.
+
+    GPU kernels are launched asynchronously: without the synchronization one would time
+    the launch, not the work.
+    """
+    for _ in range(warmup):
+        fn()
+    synchronize(device)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        synchronize(device)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))

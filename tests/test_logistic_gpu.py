@@ -1,0 +1,222 @@
+"""Assignment 3 (logistic classification on GPU): the reference against scikit-learn, its
+numerical stability and device handling, and the helpers in lib/logistic.py."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import lib
+from autograder.reference import reference_namespace
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "solutions" / "03-logistic-gpu" / "logistic.ipynb"
+DTYPES = [torch.float32, torch.float64]
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+@pytest.fixture(scope="module")
+def ref() -> dict:
+    return reference_namespace(NOTEBOOK)
+
+
+def _log_loss(Phi: np.ndarray, y: np.ndarray, w: np.ndarray) -> float:
+    """Mean cross-entropy, evaluated in float64 (the same number for both solvers)."""
+    u = Phi @ np.asarray(w, dtype=np.float64)
+    return float(np.mean(np.logaddexp(0.0, u) - y * u))
+
+
+def _sklearn_fit(Phi: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
+    """scikit-learn's minimizer of the same objective: C·Σ CE + ||w||²/2 with C = 1/(λN).
+
+    The bias is the first column of Phi and fit_intercept=False, so scikit-learn penalizes
+    it too, as E(w) does.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=1.0 / (lam * len(y)), fit_intercept=False,
+                               solver="newton-cholesky", tol=1e-12, max_iter=1000)
+    return model.fit(Phi, y).coef_.ravel()
+
+
+def _problems() -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
+    cancer = lib.logistic.breast_cancer()
+    X, y = lib.logistic.synthetic(2000, 10, seed=3)
+    return {
+        "breast-cancer lam=1e-3": (lib.logistic.add_bias(cancer["X_train"]), cancer["y_train"],
+                                   1e-3),
+        "breast-cancer lam=1e-1": (lib.logistic.add_bias(cancer["X_train"]), cancer["y_train"],
+                                   1e-1),
+        "synthetic lam=1e-8": (lib.logistic.add_bias(X), y, 1e-8),
+    }
+
+
+PROBLEMS = _problems()
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+@pytest.mark.parametrize("name", list(PROBLEMS))
+def test_newton_matches_sklearn(ref, name, dtype):
+    Phi, y, lam = PROBLEMS[name]
+    w_sk = _sklearn_fit(Phi, y, lam)
+    P, t = lib.logistic.to_tensors(Phi, y, device=torch.device("cpu"), dtype=str(dtype)[6:])
+    w, losses = ref["newton"](P, t, lam, 30)
+    assert w.dtype == dtype and losses.dtype == dtype
+    assert abs(_log_loss(Phi, y, w.numpy()) - _log_loss(Phi, y, w_sk)) <= 1e-6
+    objective = ref["cross_entropy"](*lib.logistic.to_tensors(Phi, y, w_sk, device="cpu"), lam)
+    assert float(losses[-1]) <= float(objective) + (1e-6 if dtype == torch.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_gradient_descent_approaches_sklearn(ref, dtype):
+    Phi, y, lam = PROBLEMS["breast-cancer lam=1e-1"]  # well conditioned: GD converges fast
+    P, t = lib.logistic.to_tensors(Phi, y, device="cpu", dtype=str(dtype)[6:])
+    w, losses = ref["gradient_descent"](P, t, torch.zeros(P.shape[1], dtype=dtype), 1.0, 300, lam)
+    assert bool(torch.all(torch.diff(losses) <= 1e-6))
+    assert abs(_log_loss(Phi, y, w.numpy()) - _log_loss(Phi, y, _sklearn_fit(Phi, y, lam))) <= 1e-6
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_stable_at_huge_logits(ref, dtype):
+    """|wᵀx| up to 1e4: finite exact values and gradients (closed form, autograd), no warnings."""
+    # No u = 0 exactly: max(u, 0) and |u| have kinks there, where autograd takes one-sided
+    # derivatives (the notebook says so); the closed-form gradient is right everywhere.
+    u = torch.tensor([-1e4, -1e3, -100.0, -30.0, 0.5, 30.0, 100.0, 1e3, 1e4], dtype=dtype)
+    Phi = torch.stack([torch.ones_like(u), u], dim=1)
+    y = torch.tensor([1.0, 0, 1, 0, 1, 1, 0, 1, 0], dtype=dtype)  # some badly misclassified
+    w = torch.tensor([0.0, 1.0], dtype=dtype, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mu = ref["sigmoid"](u)
+        loss = ref["cross_entropy"](Phi, y, w)
+        loss.backward()
+        g = ref["gradient"](Phi, y, w.detach())
+    # torch.sigmoid flushes σ(−100) to 0 in float32, the reference keeps the subnormal 4e-44
+    assert torch.allclose(mu, torch.sigmoid(u), rtol=1e-6, atol=torch.finfo(dtype).tiny)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(u, y)
+    assert torch.isfinite(loss) and torch.allclose(loss.detach(), expected, rtol=1e-6)
+    assert torch.all(torch.isfinite(w.grad)) and torch.allclose(g, w.grad, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_outputs_keep_dtype_and_device(ref, dtype):
+    Phi, y = lib.logistic.to_tensors(*lib.logistic.synthetic(50, 3, seed=1), device="cpu",
+                                     dtype=str(dtype)[6:])
+    Phi = torch.cat([torch.ones(50, 1, dtype=dtype), Phi], dim=1)
+    w = torch.zeros(4, dtype=dtype)
+    outputs = [ref["sigmoid"](Phi), ref["cross_entropy"](Phi, y, w), ref["gradient"](Phi, y, w),
+               *ref["gradient_descent"](Phi, y, w, 0.5, 3), ref["newton_step"](Phi, y, w, 1e-3),
+               *ref["newton"](Phi, y, 1e-3, 3), ref["predict"](Phi, w)]
+    for out in outputs:
+        assert out.dtype == dtype and out.device == Phi.device
+
+
+def test_newton_converges_on_separable_data(ref):
+    Phi, y = lib.logistic.synthetic(200, 2, separable=True, seed=0)
+    P, t = lib.logistic.to_tensors(lib.logistic.add_bias(Phi), y, device="cpu")
+    w, losses = ref["newton"](P, t, 1e-4, 60)
+    assert torch.all(torch.isfinite(w)) and bool(torch.all(torch.diff(losses) <= 1e-12))
+    assert float(torch.linalg.vector_norm(ref["gradient"](P, t, w, 1e-4))) < 1e-10
+
+
+def test_newton_stops_at_tol(ref):
+    Phi, y, lam = PROBLEMS["breast-cancer lam=1e-3"]
+    P, t = lib.logistic.to_tensors(Phi, y, device="cpu")
+    _, losses = ref["newton"](P, t, lam, 50, tol=1e-20)
+    assert 5 < len(losses) < 51
+
+
+@CUDA
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_cuda_agrees_with_cpu(ref, dtype):
+    Phi, y, lam = PROBLEMS["breast-cancer lam=1e-3"]
+    name = str(dtype)[6:]
+    cpu = lib.logistic.to_tensors(Phi, y, device="cpu", dtype=name)
+    gpu = lib.logistic.to_tensors(Phi, y, device="cuda", dtype=name)
+    w0 = torch.zeros(Phi.shape[1], dtype=dtype)
+    rtol = 1e-4 if dtype == torch.float32 else 1e-9
+    for fn, extra in (("gradient", (w0, lam)), ("newton_step", (w0, lam))):
+        a, b = ref[fn](*cpu, *extra), ref[fn](*gpu, *(e.cuda() if torch.is_tensor(e) else e
+                                                       for e in extra))
+        assert b.device.type == "cuda" and b.dtype == dtype
+        torch.testing.assert_close(b.cpu(), a, rtol=rtol, atol=rtol)
+    w_gpu, losses = ref["newton"](*gpu, lam, 12)
+    assert w_gpu.device.type == "cuda" and losses.device.type == "cuda"
+    w_gd, losses_gd = ref["gradient_descent"](*gpu, w0.cuda(), 0.3, 20, lam)
+    assert w_gd.device.type == "cuda" and losses_gd.device.type == "cuda"
+    assert ref["predict"](gpu[0], w_gpu).device.type == "cuda"
+
+
+# -- lib/logistic -------------------------------------------------------------------------------
+
+
+def test_lib_does_not_import_torch():
+    code = "import sys, lib; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT)
+    assert out.stdout.strip() == "False"
+
+
+def test_add_bias_and_synthetic():
+    X, y = lib.logistic.synthetic(100, 4, seed=0)
+    assert X.shape == (100, 4) and y.shape == (100,) and set(np.unique(y)) <= {0.0, 1.0}
+    Phi = lib.logistic.add_bias(X)
+    assert Phi.shape == (100, 5) and np.all(Phi[:, 0] == 1) and np.array_equal(Phi[:, 1:], X)
+    Xs, ys = lib.logistic.synthetic(100, 4, separable=True, seed=0)
+    assert np.array_equal(Xs, X) and 0 < ys.mean() < 1
+    from sklearn.svm import LinearSVC
+
+    # separable: a (nearly) hard-margin linear classifier gets every training point right
+    assert LinearSVC(C=1e4, max_iter=100_000).fit(Xs, ys).score(Xs, ys) == 1.0
+    assert np.array_equal(lib.logistic.synthetic(100, 4, seed=0)[1], y)  # seeded
+
+
+def test_breast_cancer_split():
+    data = lib.logistic.breast_cancer(test_fraction=0.25, seed=0)
+    assert data["X_train"].shape == (426, 30) and data["X_test"].shape == (143, 30)
+    assert np.allclose(data["X_train"].mean(axis=0), 0, atol=1e-12)
+    assert np.allclose(data["X_train"].std(axis=0), 1)
+    assert abs(data["y_train"].mean() - 212 / 569) < 0.01  # malignant = 1, stratified
+    two = lib.logistic.breast_cancer(features=["mean radius", "mean texture"])
+    assert two["X_train"].shape == (426, 2) and two["feature_names"] == ["mean radius",
+                                                                        "mean texture"]
+
+
+def test_gradient_check_tells_right_from_wrong():
+    Phi, y = lib.logistic.to_tensors(*lib.logistic.synthetic(30, 3, seed=2), device="cpu")
+    w = torch.randn(3, dtype=torch.float64)
+
+    def loss(w):
+        u = Phi @ w
+        return torch.mean(torch.nn.functional.softplus(u) - y * u)
+
+    def right(w):
+        return Phi.T @ (torch.sigmoid(Phi @ w) - y) / len(y)
+
+    assert lib.logistic.gradient_check(loss, right, w) < 1e-13
+    assert lib.logistic.gradient_check(loss, lambda w: len(y) * right(w), w) > 1
+
+
+def test_to_tensors_and_timer():
+    a, b = lib.logistic.to_tensors(np.ones((2, 3)), np.zeros(2), device="cpu", dtype="float32")
+    assert a.dtype == torch.float32 and b.shape == (2,) and a.device.type == "cpu"
+    seconds = lib.logistic.time_it(lambda: a @ a.T, torch.device("cpu"), repeat=2)
+    assert 0 <= seconds < 1
+
+
+def test_decision_boundary_plot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    X, y = lib.logistic.synthetic(50, 2, seed=0)
+    ax = lib.logistic.plot_decision_boundary(X, y, torch.tensor([0.1, 1.0, -1.0]), title="t")
+    assert ax.get_title() == "t" and len(ax.collections) >= 3
+    plt.close("all")
