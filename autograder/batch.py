@@ -100,10 +100,13 @@ def is_graded(course: Course, assignment: str, student: str) -> bool:
     return saved.get("hash") == submission_hash(folder)
 
 
-def _worker(course: Course, assignment: str, student: str, slot: int, conn: Any) -> None:
+def _worker(course: Course, assignment: str, student: str, slot: int, jobs: int,
+            conn: Any) -> None:
     """Runs in a forked process: autograde one submission, report through ``conn``."""
     os.setpgid(0, 0)  # our own process group, so the parent can kill all of it at once
     os.environ["AUTOGRADER_SLOT"] = str(slot)  # its kernel's uid (see autograder.kernel)
+    # Oversubscribed BLAS/OpenMP threads spin against each other: torch ran 30x slower.
+    os.environ["AUTOGRADER_THREADS"] = str(max(1, (os.cpu_count() or 1) // jobs))
     result = NbGraderAPI(coursedir=course.coursedir, config=course.config).autograde(
         assignment, student, force=True, create=True)
     if result.get("success"):
@@ -159,7 +162,8 @@ def grade(course: Course, assignment: str, *, jobs: int | None = None,
             slot = min(set(range(jobs)) - {task.slot for task in running})
             parent_conn, child_conn = context.Pipe(duplex=False)
             process = context.Process(target=_worker, daemon=False,
-                                      args=(course, assignment, student, slot, child_conn))
+                                      args=(course, assignment, student, slot, jobs,
+                                            child_conn))
             process.start()
             child_conn.close()
             running.append(_Running(student, process, parent_conn, time.monotonic(), slot))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import os
@@ -39,6 +40,10 @@ def _copy_workdir(source: Path, target: Path) -> None:
         shutil.copy2(path, destination)
 
 
+def _has_gpu() -> bool:
+    return bool(glob.glob("/dev/nvidia[0-9]*"))
+
+
 def _others_can_run_python() -> bool:
     """Whether another uid can run this interpreter (not so under a private /root/.pyenv)."""
     for base in {Path(sys.base_prefix), Path(sys.prefix)}:
@@ -60,8 +65,10 @@ class SandboxedKernelManager(AsyncKernelManager):
     expose = List(Unicode(), help="Paths under the course root the kernel may read "
                                   "(default: lib/ and the running virtual environment).").tag(
         config=True)
-    memory_bytes = Integer(8 * 1024**3, help="Address-space limit of the kernel.").tag(
-        config=True)
+    memory_bytes = Integer(8 * 1024**3, help="Address-space limit of each kernel process "
+                                             "(0: none; the default is none where a GPU is "
+                                             "present, whose driver maps huge address "
+                                             "spaces).").tag(config=True)
     cpu_seconds = Integer(900, help="CPU-time limit of the kernel, in seconds.").tag(config=True)
     file_bytes = Integer(256 * 1024**2, help="Largest file the kernel may write.").tag(
         config=True)
@@ -113,7 +120,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             log.warning("bubblewrap unavailable: the kernel runs without filesystem isolation")
         return Policy(cwd=os.path.realpath(cwd), hide=hidden, expose=expose,
                       writable=[self._private], workdir_copy=workdir,
-                      memory_bytes=self.memory_bytes, cpu_seconds=self.cpu_seconds,
+                      memory_bytes=0 if _has_gpu() else self.memory_bytes,
+                      cpu_seconds=self.cpu_seconds,
                       file_bytes=self.file_bytes, processes=self.processes, uid=uid,
                       cgroups=self._cgroups, use_bwrap=use_bwrap)
 
@@ -128,6 +136,10 @@ class SandboxedKernelManager(AsyncKernelManager):
                if key in kw.get("env", os.environ)}
         env.update(HOME=policy.cwd, MPLBACKEND="Agg", MPLCONFIGDIR="/tmp",
                    IPYTHONDIR="/tmp/ipython", PYTHONDONTWRITEBYTECODE="1")
+        threads = os.environ.get("AUTOGRADER_THREADS")
+        if threads:  # parallel kernels: no more BLAS/OpenMP threads than their share of cores
+            env.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads,
+                       OPENBLAS_NUM_THREADS=threads)
         kw["env"] = env
         wrapped = [sys.executable, "-m", "autograder.sandbox", json.dumps(asdict(policy)), "--",
                    *kernel_cmd]

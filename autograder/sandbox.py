@@ -20,6 +20,7 @@ logged; ``docs/security.md`` lists what holds on which platform.
 from __future__ import annotations
 
 import functools
+import glob
 import json
 import logging
 import os
@@ -33,7 +34,8 @@ log = logging.getLogger(__name__)
 
 #: Environment variables passed to the kernel; everything else is dropped.
 KEPT_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
-            "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "PYDEVD_DISABLE_FILE_VALIDATION")
+            "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "PYDEVD_DISABLE_FILE_VALIDATION",
+            "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 @dataclass
@@ -83,6 +85,8 @@ def bwrap_argv(policy: Policy, argv: list[str]) -> list[str]:
     """The bubblewrap command line that runs ``argv`` under ``policy``."""
     args = ["bwrap", *_namespace_args(os.geteuid() == 0), "--ro-bind", "/", "/", "--dev", "/dev",
             "--proc", "/proc", "--tmpfs", "/tmp"]
+    for device in sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/dri/*")):
+        args += ["--dev-bind", device, device]  # GPUs stay usable in the sandbox
     for path in policy.hide:
         if os.path.exists(path):
             args += ["--tmpfs", path] if os.path.isdir(path) else ["--ro-bind", "/dev/null", path]
@@ -108,6 +112,8 @@ def apply_limits(policy: Policy) -> None:
     }
     if policy.uid is not None:  # counted per user: only meaningful for a dedicated uid
         limits[resource.RLIMIT_NPROC] = policy.processes
+    if not policy.memory_bytes:  # GPU drivers reserve huge address spaces: no RLIMIT_AS
+        del limits[resource.RLIMIT_AS]
     for kind, value in limits.items():
         _, hard = resource.getrlimit(kind)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)

@@ -162,6 +162,7 @@ def test_bundle_holds_no_answers(tmp_path, root):
 
 def test_collect_from_folder_and_zip(tmp_path, root):
     course_root = tmp_path / "course"
+    course_root.mkdir()
     make_course(course_root)
     course = Course.load(course_root)
     inbox = tmp_path / "inbox"
