@@ -152,6 +152,8 @@ def grade(course: Course, assignment: str, *, jobs: int | None = None,
             continue
         pending.append(student)
 
+    if pending:
+        _warm_up(course, assignment)
     context = multiprocessing.get_context("fork")
     running: list[_Running] = []
     bar = tqdm(total=len(pending), desc=f"grading {assignment}", unit="submission",
@@ -195,6 +197,25 @@ def grade(course: Course, assignment: str, *, jobs: int | None = None,
     bar.close()
     cgroups.sweep()  # those of workers killed at their time limit
     return [outcomes[s] for s in sorted(outcomes)]
+
+
+def _warm_up(course: Course, assignment: str) -> None:
+    """Do once, before forking, what every worker would otherwise redo: import nbgrader's
+    converters and pytest, build the reference namespaces, import the hidden tests."""
+    import pytest  # noqa: F401
+    from nbgrader.converters import Autograde  # noqa: F401
+
+    from autograder.grading import graded_questions
+    from autograder.reference import reference_namespace
+    from autograder.runner import make_calls
+    from autograder.sandbox import bwrap_works
+
+    bwrap_works()
+    for notebook in course.notebooks(assignment):
+        source = course.path("source_directory") / assignment / f"{notebook}.ipynb"
+        reference_namespace(source)
+        for question in set(graded_questions(nbformat.read(source, as_version=4)).values()):
+            make_calls(question, 0)
 
 
 def _kill(process: Any) -> None:
