@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from autograder.probe import TensorArg
+from lib.logistic import add_bias, synthetic
 
 DTYPES = ("float64", "float32")
 
@@ -30,17 +31,12 @@ def values_of(arg: TensorArg) -> np.ndarray:
 
 def classification_problem(rng: np.random.Generator, n: int, d: int, *, separable: bool = False,
                            scale: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
-    """Design matrix Phi = [1, X] of shape (n, d + 1) and labels y in {0, 1} of shape (n,)."""
-    X = rng.normal(size=(n, d))
-    w_true = rng.normal(size=d)
-    w_true *= scale / np.linalg.norm(w_true)
-    u = 0.3 + X @ w_true
-    if separable:
-        y = (u > 0).astype(np.float64)
-    else:
-        y = (rng.random(n) < 1.0 / (1.0 + np.exp(-u))).astype(np.float64)
-    return np.hstack([np.ones((n, 1)), X]), y
+    """Design matrix Phi = [1, X] of shape (n, d + 1) and labels y in {0, 1} of shape (n,).
 
+    The course's own generator (lib.logistic.synthetic), seeded from ``rng``.
+    """
+    X, y = synthetic(n, d, separable=separable, seed=int(rng.integers(2**31)), scale=scale)
+    return add_bias(X), y
 
 def np_sigmoid(u: np.ndarray) -> np.ndarray:
     return np.exp(-np.logaddexp(0.0, -u))
