@@ -231,3 +231,25 @@ def test_plots_return_axes():
     ax = reg.plot_path(np.logspace(-2, 0, 5), np.ones((5, 3)), ["a", "b", "c"])
     assert ax.get_xscale() == "log"
     plt.close("all")
+
+
+def test_working_set_with_the_reference_fista_matches_sklearn():
+    """lib.regularization.lasso_working_set (notebook Q7, the benchmark's solver)."""
+    from sklearn.linear_model import Lasso
+
+    from lib.regularization import (
+        lasso_kkt_violation,
+        lasso_objective,
+        lasso_working_set,
+        sparse_recovery_problem,
+    )
+
+    ns = reference_namespace(NOTEBOOK)
+    Phi, y, _ = sparse_recovery_problem(120, 600, 8, noise=0.1, seed=3)
+    lam = 0.05
+    w = lasso_working_set(Phi, y, lam, ns["fista"], ns["ridge_lipschitz"], tol=1e-11,
+                          initial=4)
+    w_cd = Lasso(alpha=lam, fit_intercept=False, tol=1e-12, max_iter=100_000).fit(Phi, y).coef_
+    assert lasso_kkt_violation(Phi, y, w, lam) <= 1e-10
+    F, F_cd = lasso_objective(Phi, y, w, lam), lasso_objective(Phi, y, w_cd, lam)
+    assert (F - F_cd) / F_cd <= 1e-10
