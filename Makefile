@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Commands of the venv (nbgrader calls `alembic`) must be found without activating it.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: demo test release benchmarks clean
 
