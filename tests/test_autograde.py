@@ -152,7 +152,9 @@ def graded(tmp_path_factory) -> dict[str, dict[str, float]]:
     subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT,
                     "--log-level=WARN", "--HiddenTestsExecute.timeout=20"], cwd=course,
                    check=True)
-    scores: dict[str, dict[str, float]] = {}
+    subprocess.run([sys.executable, "-m", "nbgrader", "export", "--log-level=WARN"],
+                   cwd=course, check=True)
+    scores: dict[str, dict[str, float]] = {"export": _exported(course / "grades.csv")}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for student in SUBMISSIONS:
             scores[student] = {
@@ -161,8 +163,21 @@ def graded(tmp_path_factory) -> dict[str, dict[str, float]]:
     return scores
 
 
+def _exported(path: Path) -> dict[str, float]:
+    import csv
+
+    with path.open() as handle:
+        return {row["student_id"]: float(row["raw_score"]) for row in csv.DictReader(handle)}
+
+
 def test_reference_earns_every_automatic_point(graded):
     assert sum(graded["reference"].values()) == AUTO_POINTS
+
+
+def test_stock_nbgrader_export_has_the_scores(graded):
+    exported = graded["export"]
+    assert exported["reference"] == AUTO_POINTS and exported["blank"] == 0
+    assert set(exported) == set(SUBMISSIONS)
 
 
 def test_blank_release_earns_nothing(graded):
