@@ -23,25 +23,33 @@ DUE = datetime(2026, 10, 9, 15, 59, tzinfo=UTC)  # 23:59 in Beijing
 COPIED = ("nbgrader_config.py", "solutions", "lib")
 
 
+WRITTEN = "A demo answer, for a TA to grade by hand: regularization trades bias for variance."
+
+
 def _answers(source: Path) -> dict[str, str]:
-    """Reference code of each answer cell (grade id -> source without solution markers)."""
+    """Each answer cell's reference (grade id -> code without solution markers, or text)."""
     answers = {}
     for cell in nbformat.read(source, as_version=4).cells:
         meta = cell.metadata.get("nbgrader", {})
         if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
             answers[meta["grade_id"]] = "\n".join(
                 line for line in cell.source.splitlines() if line.strip() not in SOLUTION_MARKERS)
+        elif cell.cell_type == "markdown" and meta.get("solution") and meta.get("grade"):
+            answers[meta["grade_id"]] = WRITTEN
     return answers
 
 
 def _filled(release_nb: Path, answers: dict[str, str],
             edit: Callable[[int, str], str] = lambda i, code: code) -> nbformat.NotebookNode:
-    """The release notebook with answer cells replaced by ``edit(index, reference code)``."""
+    """The release notebook with code answers replaced by ``edit(index, reference code)``
+    and written answers by a demo text."""
     nb = nbformat.read(release_nb, as_version=4)
     index = 0
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
+        if grade_id in answers and cell.cell_type == "markdown":
+            cell.source = answers[grade_id]
+        elif grade_id in answers:
             cell.source = edit(index, answers[grade_id])
             index += 1
     return nb

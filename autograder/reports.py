@@ -154,8 +154,8 @@ def format_table(rows: dict[str, list[Row]]) -> str:
         lines.append(f"  {'student':<18}{'status':<14}{'raw':>7}{'late':>6}{'penalty':>9}"
                      f"{'score':>8}{'max':>6}  note")
         for r in table:
+            note = "; ".join(filter(None, ["manual grading pending" if r.needs_manual_grade
+                                           else "", r.message]))
             lines.append(f"  {r.student:<18}{r.status:<14}{r.raw_score:>7.2f}{r.days_late:>6}"
-                         f"{r.penalty:>9.2f}{r.score:>8.2f}{r.max_score:>6.0f}  "
-                         f"{'manual grading pending; ' if r.needs_manual_grade else ''}"
-                         f"{r.message}"[:200])
+                         f"{r.penalty:>9.2f}{r.score:>8.2f}{r.max_score:>6.0f}  {note}"[:200])
     return "\n".join(lines)
