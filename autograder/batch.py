@@ -16,6 +16,7 @@ duplicates, whatever a killed worker left behind.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -154,6 +155,9 @@ def grade(course: Course, assignment: str, *, jobs: int | None = None,
 
     if pending:
         _warm_up(course, assignment)
+        # Workers inherit the warmed-up heap; frozen, their collections skip it (and do not
+        # touch, hence copy, its pages).
+        gc.freeze()
     context = multiprocessing.get_context("fork")
     running: list[_Running] = []
     bar = tqdm(total=len(pending), desc=f"grading {assignment}", unit="submission",
