@@ -11,14 +11,19 @@ from nbgrader.preprocessors import (
     CheckCellMetadata,
     ClearHiddenTests,
     ClearMarkScheme,
+    ClearOutput,
+    DeduplicateIds,
     GetGrades,
     IgnorePattern,
     LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 
 from autograder.late import LatePolicy
 from autograder.preprocessors import HiddenTestsExecute
+from autograder.sanitize import ForgetUnknownCells
 
 c = get_config()  # noqa: F821 (injected by traitlets when nbgrader loads this file)
 
@@ -32,6 +37,17 @@ c.CourseDirectory.feedback_directory = "feedback"
 # Notebooks are committed without outputs; the release carries none either.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Sanitize: nbgrader's own steps, plus one that turns duplicated or unknown graded cells
+# into ordinary cells instead of failing the submission (autograder/sanitize.py).
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    ForgetUnknownCells,
+    OverwriteKernelspec,
+    OverwriteCells,
+    CheckCellMetadata,
+]
 
 # Autograde: nbgrader's own pipeline, with Execute replaced by HiddenTestsExecute, which
 # runs the kernel in a sandbox and decides every hidden-test verdict outside it (see

@@ -9,6 +9,7 @@ batch, raise its own maximum, or change anything outside its own kernel's privat
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import re
 import time
@@ -70,7 +71,7 @@ def _edit(nb: nbformat.NotebookNode, edit: str) -> None:
     if action == "delete":
         del nb.cells[index]
     elif action == "duplicate":
-        nb.cells.insert(index, nbformat.from_dict(dict(cell)))
+        nb.cells.insert(index, copy.deepcopy(cell))
     elif action == "retype":
         nb.cells[index] = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata)
     elif action == "inflate":
