@@ -80,3 +80,27 @@ def sweep() -> None:
         with contextlib.suppress(OSError):
             if not (folder / "cgroup.procs").read_text().strip():
                 os.rmdir(folder)
+
+
+def kill_strays(folders: list[str], keep: set[int]) -> int:
+    """Kill every process in the kernel's cgroups but ``keep``; returns how many."""
+    killed = 0
+    for folder in folders[:1]:  # every controller's group holds the same processes
+        try:
+            pids = {int(p) for p in (Path(folder) / "cgroup.procs").read_text().split()}
+        except OSError:
+            continue
+        for pid in pids - keep:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                killed += 1
+    return killed
+
+
+def parent_of(pid: int) -> int | None:
+    """The parent of ``pid`` (from /proc), or None if it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])

@@ -113,7 +113,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             os.chmod(self._private, 0o700)
         self._cgroups = cgroups.create(os.path.basename(self._private), pids=self.processes,
                                        memory_bytes=self.group_memory_bytes)
-        use_bwrap = bwrap_works(uid)
+        use_bwrap = self._bwrap = bwrap_works(uid)
         if not use_bwrap:
             if self.require_isolation:
                 raise RuntimeError("bubblewrap is required for grading but does not work here")
@@ -144,6 +144,27 @@ class SandboxedKernelManager(AsyncKernelManager):
         wrapped = [sys.executable, "-m", "autograder.sandbox", json.dumps(asdict(policy)), "--",
                    *kernel_cmd]
         await super()._async_launch_kernel(wrapped, **kw)
+
+    def kill_strays(self, everything: bool = False) -> int:
+        """Kill what the kernel started (a fork bomb's children, background processes),
+        keeping the kernel itself (the launcher, bubblewrap's init and the kernel process)
+        unless ``everything``; returns how many processes were killed."""
+        groups = getattr(self, "_cgroups", [])
+        if not groups or self.provisioner is None or self.provisioner.process is None:
+            return 0
+        root = self.provisioner.process.pid
+        procs = Path(groups[0]) / "cgroup.procs"
+        try:
+            members = [int(p) for p in procs.read_text().split()]
+        except OSError:
+            return 0
+        if everything:
+            return cgroups.kill_strays(groups, set())
+        keep, frontier = {root}, {root}
+        for _ in range(2 if self._bwrap else 0):  # bwrap -> its init -> the kernel
+            frontier = {pid for pid in members if cgroups.parent_of(pid) in frontier}
+            keep |= frontier
+        return cgroups.kill_strays(groups, keep)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)

@@ -16,6 +16,7 @@ hidden block names a question it
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,18 @@ class HiddenTestsExecute(Execute):
                                                       index)
             self.nb.cells[index] = cell  # execute_cell stored the probe cell there
         return cell, resources
+
+    async def _async_handle_timeout(self, timeout: int, cell: Any = None) -> Any:
+        """nbclient's timeout (interrupt the kernel), then kill whatever the kernel started:
+        an interrupt stops the kernel's own loop, not a fork bomb's children."""
+        reply = await super()._async_handle_timeout(timeout, cell)
+        kill_strays = getattr(self.km, "kill_strays", None)
+        if kill_strays is not None and kill_strays():
+            await asyncio.sleep(0.5)
+            if kill_strays():  # still spawning after the interrupt: the kernel is lost
+                self.log.warning("the kernel keeps starting processes: killing it")
+                self.km.kill_strays(everything=True)
+        return reply
 
     def _probe(self, calls: Any, index: int) -> str | None:
         nonce = new_nonce()
