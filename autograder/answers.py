@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -49,7 +49,6 @@ class Answer:
     message: str = ""                 # exception message or why it is invalid
     exact_type: bool = True           # False for ndarray/Tensor subclasses
     requires_grad: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple[int, ...] | None:

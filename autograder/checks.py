@@ -143,9 +143,3 @@ def expect_raises(answer: Answer, errors: Iterable[str], *, what: str) -> None:
         return
     fail(f"{what}: expected {' or '.join(names)} to be raised, but the function "
          f"{'returned ' + answer.describe() if answer.kind != 'error' else answer.describe()}")
-
-
-def expect_no_error(answer: Answer, *, what: str) -> None:
-    """The call returned normally."""
-    if answer.kind in ("error", "missing", "invalid"):
-        fail(f"{what}: {answer.describe()}")

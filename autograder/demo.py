@@ -26,7 +26,7 @@ COPIED = ("nbgrader_config.py", "solutions", "lib")
 WRITTEN = "A demo answer, for a TA to grade by hand: regularization trades bias for variance."
 
 
-def _answers(source: Path) -> dict[str, str]:
+def answer_sources(source: Path) -> dict[str, str]:
     """Each answer cell's reference (grade id -> code without solution markers, or text)."""
     answers = {}
     for cell in nbformat.read(source, as_version=4).cells:
@@ -61,7 +61,7 @@ NOISE = ("\nimport sys, warnings\nprint('debugging...', file=sys.stderr)\n"
 
 def submissions(source: Path, release_nb: Path) -> dict[str, tuple[object, timedelta | None]]:
     """The demo class: student -> (notebook or raw text, time after the due date)."""
-    answers = _answers(source)
+    answers = answer_sources(source)
     half = len(answers) // 2
     early = timedelta(hours=-5)
     return {

@@ -24,7 +24,7 @@ from nbgrader.api import Gradebook
 from autograder import batch, release
 from autograder.cgroups import ROOT as CGROUPS
 from autograder.course import Course
-from autograder.demo import _answers
+from autograder.demo import answer_sources
 from autograder.sandbox import bwrap_works
 
 pytestmark = pytest.mark.slow
@@ -86,7 +86,7 @@ def _edit(nb: nbformat.NotebookNode, edit: str) -> None:
 def _submission(course: Course, attempt: Attempt | None) -> nbformat.NotebookNode:
     source = course.path("source_directory") / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     nb = nbformat.read(course.path("release_directory") / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
-    answers = _answers(source)
+    answers = answer_sources(source)
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id not in answers:

@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT, make_course
 from nbgrader.api import Gradebook
 
-from autograder.reference import SOLUTION_MARKERS
+from autograder.demo import answer_sources
 from autograder.sandbox import bwrap_works
 
 ASSIGNMENT = "01-regression"
@@ -112,20 +112,10 @@ SUBMISSIONS = {
 }
 
 
-def _reference_code(source: nbformat.NotebookNode) -> dict[str, str]:
-    code = {}
-    for cell in source.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in GRADE_CELL:
-            code[grade_id] = "\n".join(line for line in cell.source.splitlines()
-                                       if line.strip() not in SOLUTION_MARKERS)
-    return code
-
-
 def _write_submission(course: Path, student: str, replace: dict[str, str] | None) -> None:
     release = nbformat.read(ROOT / "assignments" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
-    reference = _reference_code(nbformat.read(ROOT / "solutions" / ASSIGNMENT /
-                                              f"{NOTEBOOK}.ipynb", 4))
+    answers = answer_sources(ROOT / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    reference = {grade_id: answers[grade_id] for grade_id in GRADE_CELL}
     if replace is not None:
         for cell in release.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")

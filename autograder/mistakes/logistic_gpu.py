@@ -255,8 +255,7 @@ def ridge_missing_in_hessian(Phi, y, w, lam=0.0):
 # -- Q4(b) newton -------------------------------------------------------------------------------
 
 
-def _newton(Phi, y, lam, num_steps, *, hessian_lam, grad_lam, weights=True, damping=True,
-            record=True):
+def _newton(Phi, y, lam, num_steps, *, hessian_lam, grad_lam, weights=True, damping=True):
     N, M = Phi.shape
     w = torch.zeros(M, dtype=Phi.dtype, device=Phi.device)
     losses = [_loss(Phi, y, w, lam)]
@@ -272,7 +271,7 @@ def _newton(Phi, y, lam, num_steps, *, hessian_lam, grad_lam, weights=True, damp
             t /= 2
         w = w - t * step
         losses.append(_loss(Phi, y, w, lam))
-    return w, torch.stack(losses) if record else losses
+    return w, torch.stack(losses)
 
 
 @mistake("logistic_gpu.newton", "newton")
