@@ -21,9 +21,9 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from autograder.late import LatePolicy
-from autograder.preprocessors import HiddenTestsExecute
-from autograder.sanitize import ForgetUnknownCells
+from autograder.grading.late import LatePolicy
+from autograder.grading.preprocessors import HiddenTestsExecute
+from autograder.grading.sanitize import ForgetUnknownCells
 
 c = get_config()  # noqa: F821 (injected by traitlets when nbgrader loads this file)
 
@@ -39,7 +39,7 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Sanitize: nbgrader's own steps, plus one that turns duplicated or unknown graded cells
-# into ordinary cells instead of failing the submission (autograder/sanitize.py).
+# into ordinary cells instead of failing the submission (autograder/grading/sanitize.py).
 c.Autograde.sanitize_preprocessors = [
     ClearOutput,
     DeduplicateIds,
@@ -69,7 +69,7 @@ c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = [("nbgrader",)]
 c.IgnorePattern.pattern = r".*(UserWarning|RuntimeWarning|DeprecationWarning|FutureWarning).*"
 
 # Late policy of Lecture 1: 10% of the earned score per started day late, not accepted after
-# 10 days (autograder/late.py). Due dates live here, with a time zone; `autograder release`
+# 10 days (autograder/grading/late.py). Due dates live here, with a time zone; `autograder release`
 # and `autograder grade` copy them into the gradebook, where nbgrader reads them.
 c.AssignLatePenalties.plugin_class = LatePolicy
 c.LatePolicy.due_dates = {

@@ -16,11 +16,11 @@ import sys
 import warnings
 from pathlib import Path
 
-from autograder.course import Course
+from autograder.workflow.course import Course
 
 
 def _release(args: argparse.Namespace) -> int:
-    from autograder import release
+    from autograder.workflow import release
 
     course = Course.load(args.root)
     release.generate(course, args.assignment or None)
@@ -30,7 +30,7 @@ def _release(args: argparse.Namespace) -> int:
 
 
 def _collect(args: argparse.Namespace) -> int:
-    from autograder import collect
+    from autograder.workflow import collect
 
     course = Course.load(args.root)
     for student, message in collect.collect(course, Path(args.source), args.assignment,
@@ -40,12 +40,12 @@ def _collect(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from autograder import batch
+    from autograder.workflow import grade
 
     course = Course.load(args.root, HiddenTestsExecute={"timeout": args.cell_timeout})
-    outcomes = batch.grade(course, args.assignment, jobs=args.jobs,
+    outcomes = grade.grade(course, args.assignment, jobs=args.jobs,
                            submission_timeout=args.submission_timeout)
-    batch.save_outcomes(outcomes, Path(args.out) / "grading" / f"{args.assignment}.json")
+    grade.save_outcomes(outcomes, Path(args.out) / "grading" / f"{args.assignment}.json")
     for outcome in outcomes:
         note = f"  {outcome.message}" if outcome.message else ""
         print(f"{outcome.student:<20} {outcome.status:<8} {outcome.seconds:6.1f} s{note}")
@@ -55,22 +55,22 @@ def _grade(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from autograder import reports
+    from autograder.workflow import report
 
     course = Course.load(args.root)
     assignments = course.assignments() if args.all else [args.assignment]
-    rows = reports.report(course, assignments, Path(args.out), feedback=not args.no_feedback)
-    print(reports.format_table(rows))
+    rows = report.report(course, assignments, Path(args.out), feedback=not args.no_feedback)
+    print(report.format_table(rows))
     print(f"reports written to {Path(args.out).resolve()}")
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from autograder import demo, reports
+    from autograder.workflow import demo, report
 
     out = Path(args.out)
     rows = demo.run(Path(args.root).resolve(), out, jobs=args.jobs)
-    print(reports.format_table(rows))
+    print(report.format_table(rows))
     print(f"\ngrades CSV, course summary, feedback HTML and the student bundle: {out.resolve()}")
     return 0
 

@@ -19,8 +19,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 
-from autograder import demo, release
-from autograder.course import Course
+from autograder.workflow import demo, release
+from autograder.workflow.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT, NOTEBOOK = "01-regression", "regression"

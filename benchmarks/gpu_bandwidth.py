@@ -55,7 +55,7 @@ def main() -> int:
               "run this benchmark on a GPU machine")
         return 0
     import lib
-    from autograder.reference import reference_namespace
+    from autograder.grading.reference import reference_namespace
 
     ns = reference_namespace(ROOT / "solutions" / "03-logistic-gpu" / "logistic.ipynb")
     device = torch.device("cuda")

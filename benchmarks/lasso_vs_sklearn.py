@@ -7,7 +7,7 @@ same λ), with
 * scikit-learn's ``Lasso`` (coordinate descent, ``tol=1e-8``, no intercept), and
 * the assignment's fastest solver: ``lib.regularization.lasso_working_set`` driving the
   reference ``fista`` and ``ridge_lipschitz``, read from the solution notebook with
-  :func:`autograder.reference.reference_namespace` (not a copy), to a KKT violation of
+  :func:`autograder.grading.reference.reference_namespace` (not a copy), to a KKT violation of
   1e-10 on every column (the notebook's Q7 runs the same with the student's functions).
   Plain restarted FISTA on all columns (fixed iterations, step 1/L) is reported too.
 
@@ -33,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from autograder.reference import reference_namespace  # noqa: E402
+from autograder.grading.reference import reference_namespace  # noqa: E402
 from lib.regularization import (  # noqa: E402
     lasso_objective,
     lasso_working_set,

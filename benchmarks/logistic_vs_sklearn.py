@@ -4,7 +4,7 @@
 
 N = 200 000, d = 100 synthetic data (lib.logistic.synthetic, non-separable). scikit-learn:
 LogisticRegression(solver="lbfgs", tol=1e-8, C=1e10) — no effective penalty. Ours: ``newton``
-read from the solution notebook (autograder.reference, not a copy) on float32 tensors, with
+read from the solution notebook (autograder.grading.reference, not a copy) on float32 tensors, with
 the same (negligible) ridge λ = 1/(C·N) and a stopping tolerance on the Newton decrement. Our
 time includes building the float32 tensors from the float64 NumPy data. Both log-losses are
 evaluated the same way, in float64 NumPy, on the same data. Each solver runs REPEAT times,
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import lib  # noqa: E402
-from autograder.reference import reference_namespace  # noqa: E402
+from autograder.grading.reference import reference_namespace  # noqa: E402
 
 N, D, C, REPEAT = 200_000, 100, 1e10, 5
 NEWTON_TOL = 1e-10  # stop once the Newton decrement (≈ 2·(E − E*)) is below this

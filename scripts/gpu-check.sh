@@ -54,9 +54,9 @@ echo "== 3/4 hidden tests on CUDA: reference full marks, every mistake caught"
 $PY - <<'PYEOF'
 from pathlib import Path
 import nbformat, torch
-from autograder.grading import grade_namespace, graded_questions
+from autograder.grading.verdict import grade_namespace, graded_questions
 from autograder.mistakes import all_mistakes
-from autograder.reference import reference_namespace
+from autograder.grading.reference import reference_namespace
 src = Path("solutions/03-logistic-gpu/logistic.ipynb")
 qs = sorted(set(graded_questions(nbformat.read(src, 4)).values()))
 assert torch.cuda.is_available()

@@ -21,11 +21,12 @@ import pytest
 from conftest import ROOT, make_course
 from nbgrader.api import Gradebook
 
-from autograder import batch, release
-from autograder.cgroups import ROOT as CGROUPS
-from autograder.course import Course
-from autograder.demo import answer_sources
-from autograder.sandbox import bwrap_works
+from autograder.sandbox.cgroups import ROOT as CGROUPS
+from autograder.sandbox.limits import bwrap_works
+from autograder.workflow import grade as batch
+from autograder.workflow import release
+from autograder.workflow.course import Course
+from autograder.workflow.demo import answer_sources
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ import pytest
 from conftest import ROOT, make_course
 from nbgrader.api import Gradebook
 
-from autograder.demo import answer_sources
-from autograder.sandbox import bwrap_works
+from autograder.sandbox.limits import bwrap_works
+from autograder.workflow.demo import answer_sources
 
 ASSIGNMENT = "01-regression"
 NOTEBOOK = "regression"
@@ -77,7 +77,7 @@ for _path in _found[:3]:
     except Exception:
         pass
 try:
-    from autograder.reference import reference_namespace
+    from autograder.grading.reference import reference_namespace
     globals().update(reference_namespace(_found[0]))
 except Exception:
     pass

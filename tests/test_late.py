@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.batch import read_timestamp
-from autograder.late import DAY, LatePolicy, accepted, parse_due_date, penalty
+from autograder.grading.late import DAY, LatePolicy, accepted, parse_due_date, penalty
+from autograder.workflow.grade import read_timestamp
 
 SCORE = 20.0
 
@@ -60,7 +60,7 @@ def test_missing_or_malformed_timestamp_is_an_error(tmp_path: Path):
 
 
 def test_repository_config_uses_the_plugin(root: Path):
-    from autograder.course import Course
+    from autograder.workflow.course import Course
 
     course = Course.load(root)
     assert course.config.AssignLatePenalties.plugin_class is LatePolicy

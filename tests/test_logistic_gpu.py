@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import lib
-from autograder.reference import reference_namespace
+from autograder.grading.reference import reference_namespace
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "solutions" / "03-logistic-gpu" / "logistic.ipynb"

@@ -19,7 +19,7 @@ import pytest
 from conftest import make_course
 from nbgrader.api import Gradebook
 
-from autograder import demo
+from autograder.workflow import demo
 
 URL = os.environ.get("AUTOGRADER_TEST_DB_URL")
 pytestmark = [pytest.mark.slow,

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.answers import decode_answer, decode_probe_line, find_probe_line
-from autograder.checks import CheckFailed, expect_array, expect_scalar, expect_tensor
-from autograder.grading import answers_in_process
-from autograder.probe import Call, TensorArg, kernel_code, new_nonce
+from autograder.grading.answers import decode_answer, decode_probe_line, find_probe_line
+from autograder.grading.checks import CheckFailed, expect_array, expect_scalar, expect_tensor
+from autograder.grading.probe import Call, TensorArg, kernel_code, new_nonce
+from autograder.grading.verdict import answers_in_process
 
 
 class AlwaysEqual:

@@ -10,10 +10,10 @@ import nbformat
 import pytest
 from conftest import QUESTIONS, SOLUTIONS, release_of
 
-from autograder.grading import grade_namespace
+from autograder.grading.reference import reference_namespace, reference_source
+from autograder.grading.runner import HIDDEN_DIR, question_path
+from autograder.grading.verdict import grade_namespace
 from autograder.mistakes import all_mistakes
-from autograder.reference import reference_namespace, reference_source
-from autograder.runner import HIDDEN_DIR, question_path
 
 SEEDS = (0, 1, 2)
 MISTAKES = all_mistakes()
@@ -82,6 +82,6 @@ def test_every_autograder_cell_names_one_question():
             if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
                 assert "### BEGIN HIDDEN TESTS" in cell.source, meta["grade_id"]
                 assert Counter(cell.source.split("\n"))["### END HIDDEN TESTS"] == 1
-                from autograder.runner import question_in
+                from autograder.grading.runner import question_in
 
                 assert question_in(cell.source), f"{notebook.name}:{meta['grade_id']}"

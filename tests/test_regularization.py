@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from sklearn.linear_model import Lasso, Ridge
 
+from autograder.grading.reference import reference_namespace
 from autograder.hidden.regularization import kkt_violation
-from autograder.reference import reference_namespace
 from lib import regularization as reg
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,8 +16,10 @@ import pytest
 from conftest import SOLUTIONS, make_course
 from nbgrader.api import Gradebook
 
-from autograder import batch, collect, demo, release, reports
-from autograder.course import Course
+from autograder.workflow import collect, demo, release
+from autograder.workflow import grade as batch
+from autograder.workflow import report as reports
+from autograder.workflow.course import Course
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ zero: q1-tests, q2-polynomial-tests, q2-gaussian-tests, q3-risk-tests, q3-lstsq-
 blank_others: true
 """
 try:
-    from autograder.reference import reference_namespace
+    from autograder.grading.reference import reference_namespace
 
     globals().update(reference_namespace("solutions/01-regression/regression.ipynb"))
 except Exception as error:

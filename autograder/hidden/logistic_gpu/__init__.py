@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.probe import TensorArg
+from autograder.grading.probe import TensorArg
 from lib.logistic import add_bias, synthetic
 
 DTYPES = ("float64", "float32")

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from autograder.checks import expect_tensor
+from autograder.grading.checks import expect_tensor
+from autograder.grading.probe import Call
 from autograder.hidden.logistic_gpu import classification_problem, tensor
-from autograder.probe import Call
 
 # The softplus form is accurate to a few ulps of the loss; float32 sums of 50 terms lose
 # a little more, hence rtol 1e-5 there.

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from autograder.checks import expect_tensor
+from autograder.grading.checks import expect_tensor
+from autograder.grading.probe import Call
 from autograder.hidden.logistic_gpu import classification_problem, tensor
-from autograder.probe import Call
 
 # Entries are sums of N terms that may cancel: the absolute tolerance is relative to the
 # largest entry (ATOL_SCALE · max|∇E|); rtol covers the entries that do not cancel.

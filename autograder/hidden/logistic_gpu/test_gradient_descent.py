@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from autograder.checks import expect_items, expect_tensor
+from autograder.grading.checks import expect_items, expect_tensor
+from autograder.grading.probe import Call
 from autograder.hidden.logistic_gpu import classification_problem, tensor
-from autograder.probe import Call
 
 # 25 steps amplify rounding only mildly (the iteration is a contraction at this step size):
 # float64 answers agree to ~1e-13, float32 ones to ~1e-6; the tolerances leave a margin.

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from autograder.checks import expect, expect_items, expect_tensor
+from autograder.grading.checks import expect, expect_items, expect_tensor
+from autograder.grading.probe import Call
 from autograder.hidden.logistic_gpu import (
     classification_problem,
     np_gradient,
@@ -10,7 +11,6 @@ from autograder.hidden.logistic_gpu import (
     tensor,
     values_of,
 )
-from autograder.probe import Call
 
 # After 15-40 steps Newton has converged to the unique minimizer (lam > 0), whatever line
 # search a correct solution uses: float64 weights agree to ~cond(H)·1e-16 ≈ 1e-13, float32

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from autograder.checks import expect, expect_tensor
+from autograder.grading.checks import expect, expect_tensor
+from autograder.grading.probe import Call
 from autograder.hidden.logistic_gpu import (
     classification_problem,
     np_gradient,
@@ -10,7 +11,6 @@ from autograder.hidden.logistic_gpu import (
     tensor,
     values_of,
 )
-from autograder.probe import Call
 
 # float64: cond(H) ≈ 10 here, so a correct step agrees to ~1e-14; float32 to ~1e-6.
 TOL = {"float64": {"rtol": 1e-9, "atol": 1e-11}, "float32": {"rtol": 1e-4, "atol": 1e-5}}

@@ -1,8 +1,8 @@
 """Q5: predict(Phi, w) -> labels 0.0/1.0 (1 where Phi @ w > 0), in Phi's dtype and device."""
 
-from autograder.checks import expect_tensor
+from autograder.grading.checks import expect_tensor
+from autograder.grading.probe import Call
 from autograder.hidden.logistic_gpu import classification_problem, tensor
-from autograder.probe import Call
 
 EXACT = {"rtol": 0.0, "atol": 0.0}  # labels are 0 or 1: no rounding to allow for
 

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from autograder.checks import expect_tensor
+from autograder.grading.checks import expect_tensor
+from autograder.grading.probe import Call
 from autograder.hidden.logistic_gpu import tensor
-from autograder.probe import Call
 
 # A stable sigmoid is accurate to a few ulps in relative terms; atol is the dtype's smallest
 # normal number, so values that underflow to subnormals or zero (σ(−100) in float32) pass.

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from autograder.checks import array_values, expect, expect_array
-from autograder.probe import Call
+from autograder.grading.checks import array_values, expect, expect_array
+from autograder.grading.probe import Call
 
 # lstsq (SVD) reaches ~cond(Phi)·eps relative accuracy in w; the normal equations
 # reach ~cond(Phi)²·eps, which is what the ill-conditioned case is there to tell apart.

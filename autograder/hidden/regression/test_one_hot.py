@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from autograder.checks import expect_array, expect_raises
-from autograder.probe import Call
+from autograder.grading.checks import expect_array, expect_raises
+from autograder.grading.probe import Call
 
 TOL = {"rtol": 0.0, "atol": 0.0}  # exact 0/1 entries
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from autograder.checks import expect_array, expect_items, expect_scalar
-from autograder.probe import Call
+from autograder.grading.checks import expect_array, expect_items, expect_scalar
+from autograder.grading.probe import Call
 from lib.data import sinusoid
 
 TOL = {"rtol": 1e-6, "atol": 1e-10}  # high-degree fits amplify rounding differences

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from autograder.checks import expect_items, expect_raises, expect_scalar
-from autograder.probe import Call
+from autograder.grading.checks import expect_items, expect_raises, expect_scalar
+from autograder.grading.probe import Call
 
 TOL = {"rtol": 1e-9, "atol": 1e-9}  # closed form in float64: agreement to ~1e-12 expected
 

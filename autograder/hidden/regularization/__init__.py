@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from autograder.checks import array_values, expect, expect_array, expect_items
+from autograder.grading.checks import array_values, expect, expect_array, expect_items
 from lib.regularization import lasso_kkt_violation, lasso_objective
 
 # Iterative solvers are compared along their whole trajectory. The same update rules in

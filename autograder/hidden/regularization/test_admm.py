@@ -2,12 +2,12 @@
 
 import numpy as np
 
+from autograder.grading.probe import Call
 from autograder.hidden.regularization import (
     expect_history_consistent,
     expect_kkt,
     expect_same_run,
 )
-from autograder.probe import Call
 
 
 def calls(rng):

@@ -2,9 +2,9 @@
 
 import numpy as np
 
-from autograder.checks import array_values, expect, expect_array
+from autograder.grading.checks import array_values, expect, expect_array
+from autograder.grading.probe import Call
 from autograder.hidden.regularization import TRAJECTORY, lipschitz
-from autograder.probe import Call
 
 
 def calls(rng):

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from autograder.grading.probe import Call
 from autograder.hidden.regularization import (
     expect_history_consistent,
     expect_kkt,
@@ -9,7 +10,6 @@ from autograder.hidden.regularization import (
     expect_same_run,
     lipschitz,
 )
-from autograder.probe import Call
 
 
 def calls(rng):

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from autograder.checks import array_values, expect, expect_array
-from autograder.probe import Call
+from autograder.grading.checks import array_values, expect, expect_array
+from autograder.grading.probe import Call
 
 # Cholesky, solve, the N×N form and an SVD agree to ~1e-13 on these problems (2Nλ keeps
 # the systems well conditioned); a wrong scaling of λ is off by a factor, not a rounding.

@@ -2,13 +2,13 @@
 
 import numpy as np
 
+from autograder.grading.probe import Call
 from autograder.hidden.regularization import (
     expect_history_consistent,
     expect_same_run,
     lipschitz,
     solver_result,
 )
-from autograder.probe import Call
 
 
 def calls(rng):

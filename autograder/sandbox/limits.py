@@ -1,6 +1,6 @@
 """Run a student's kernel with as few privileges as the platform allows.
 
-The kernel is started through ``python -m autograder.sandbox POLICY -- KERNEL_ARGV``,
+The kernel is started through ``python -m autograder.sandbox.limits POLICY -- KERNEL_ARGV``,
 which applies resource limits and a scrubbed environment, starts a new session (its own
 process group), and, where bubblewrap works (Linux with user namespaces), execs the kernel
 inside it with
@@ -131,7 +131,7 @@ def _die_with_parent() -> None:
 
 
 def main(argv: list[str]) -> None:
-    """``python -m autograder.sandbox POLICY_JSON -- KERNEL_ARGV...``: exec the kernel."""
+    """``python -m autograder.sandbox.limits POLICY_JSON -- KERNEL_ARGV...``: exec the kernel."""
     policy = Policy(**json.loads(argv[0]))
     kernel = argv[argv.index("--") + 1:]
     if os.getsid(0) != os.getpid():  # jupyter_client may have made a session already

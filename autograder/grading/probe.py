@@ -4,7 +4,7 @@ A *probe* calls the student's functions on inputs chosen by the grading process 
 prints the results as plain JSON numbers on one line that starts with a random nonce.
 Nothing else crosses from the kernel to the grader: no pickles, no objects, no verdicts.
 Whatever the kernel prints is only the student's *claim* about what their function
-returns; the grading process decodes it strictly (:mod:`autograder.answers`) and compares
+returns; the grading process decodes it strictly (:mod:`autograder.grading.answers`) and compares
 it with the reference in its own interpreter.
 
 ``PROBE_SOURCE`` is self-contained on purpose: it is sent to the kernel as text, so it

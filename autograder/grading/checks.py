@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from autograder.answers import Answer
+from autograder.grading.answers import Answer
 
 
 class CheckFailed(AssertionError):

@@ -1,4 +1,4 @@
-"""The kernel manager that starts every graded kernel inside :mod:`autograder.sandbox`."""
+"""The kernel manager that starts every graded kernel through :mod:`autograder.sandbox.limits`."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode
 
-from autograder import cgroups
-from autograder.sandbox import KEPT_ENV, Policy, bwrap_works
+from autograder.sandbox import cgroups
+from autograder.sandbox.limits import KEPT_ENV, Policy, bwrap_works
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +141,8 @@ class SandboxedKernelManager(AsyncKernelManager):
             env.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads,
                        OPENBLAS_NUM_THREADS=threads)
         kw["env"] = env
-        wrapped = [sys.executable, "-m", "autograder.sandbox", json.dumps(asdict(policy)), "--",
-                   *kernel_cmd]
+        wrapped = [sys.executable, "-m", "autograder.sandbox.limits",
+                   json.dumps(asdict(policy)), "--", *kernel_cmd]
         await super()._async_launch_kernel(wrapped, **kw)
 
     def kill_strays(self, everything: bool = False) -> int:

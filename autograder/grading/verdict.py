@@ -1,6 +1,6 @@
 """From answers to a verdict, and from a verdict to the outputs nbgrader scores.
 
-The pieces the nbgrader preprocessor (:mod:`autograder.preprocessors`) and the repository's
+The pieces the nbgrader preprocessor (:mod:`autograder.grading.preprocessors`) and the repository's
 tests share: which grade cells name a hidden question, the reference's answers on the same
 calls, and the cell outputs that carry a verdict into nbgrader's gradebook.
 """
@@ -14,10 +14,10 @@ from typing import Any
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
-from autograder.answers import Answer, decode_probe_line
-from autograder.probe import Call, probe_in_process
-from autograder.reference import reference_namespace
-from autograder.runner import QuestionResult, make_calls, question_in, run_questions
+from autograder.grading.answers import Answer, decode_probe_line
+from autograder.grading.probe import Call, probe_in_process
+from autograder.grading.reference import reference_namespace
+from autograder.grading.runner import QuestionResult, make_calls, question_in, run_questions
 
 
 def is_grade_code_cell(cell: Any) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from nbgrader.plugins import FileNameCollectorPlugin
 
-from autograder.course import Course
+from autograder.workflow.course import Course
 
 DEFAULT_PATTERN = r"(?P<student>[^/_]+)(?:_(?P<timestamp>[0-9T:\-. ]+))?(?:_[^/]*)?\.ipynb$"
 

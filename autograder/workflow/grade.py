@@ -32,8 +32,8 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.utils import parse_utc
 from tqdm import tqdm
 
-from autograder import cgroups
-from autograder.course import Course
+from autograder.sandbox import cgroups
+from autograder.workflow.course import Course
 
 RECORD = ".autograder.json"
 
@@ -105,7 +105,7 @@ def _worker(course: Course, assignment: str, student: str, slot: int, jobs: int,
             conn: Any) -> None:
     """Runs in a forked process: autograde one submission, report through ``conn``."""
     os.setpgid(0, 0)  # our own process group, so the parent can kill all of it at once
-    os.environ["AUTOGRADER_SLOT"] = str(slot)  # its kernel's uid (see autograder.kernel)
+    os.environ["AUTOGRADER_SLOT"] = str(slot)  # its kernel's uid (see autograder.sandbox.kernel)
     # Oversubscribed BLAS/OpenMP threads spin against each other: torch ran 30x slower.
     os.environ["AUTOGRADER_THREADS"] = str(max(1, (os.cpu_count() or 1) // jobs))
     result = NbGraderAPI(coursedir=course.coursedir, config=course.config).autograde(
@@ -209,10 +209,10 @@ def _warm_up(course: Course, assignment: str) -> None:
     import pytest  # noqa: F401
     from nbgrader.converters import Autograde  # noqa: F401
 
-    from autograder.grading import graded_questions
-    from autograder.reference import reference_namespace
-    from autograder.runner import make_calls
-    from autograder.sandbox import bwrap_works
+    from autograder.grading.reference import reference_namespace
+    from autograder.grading.runner import make_calls
+    from autograder.grading.verdict import graded_questions
+    from autograder.sandbox.limits import bwrap_works
 
     bwrap_works()
     for notebook in course.notebooks(assignment):

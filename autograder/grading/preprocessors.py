@@ -3,10 +3,10 @@
 :class:`HiddenTestsExecute` replaces nbgrader's ``Execute`` in
 ``c.Autograde.autograde_preprocessors`` (see the root ``nbgrader_config.py``), so stock
 ``nbgrader autograde`` uses it. It executes the notebook like ``Execute`` does, in a
-sandboxed kernel (:mod:`autograder.sandbox`), and after each autograder-test cell whose
+sandboxed kernel (:mod:`autograder.sandbox.limits`), and after each autograder-test cell whose
 hidden block names a question it
 
-1. sends a probe (:mod:`autograder.probe`) that calls the student's functions on inputs
+1. sends a probe (:mod:`autograder.grading.probe`) that calls the student's functions on inputs
    generated here from a per-submission random seed, and reads back plain JSON numbers;
 2. once the kernel is gone, computes the reference's answers on the same inputs from the
    solution notebook, runs the question's hidden pytest module in this process, and
@@ -28,16 +28,16 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
-from autograder.answers import MISSING, decode_probe_line, find_probe_line
-from autograder.grading import (
+from autograder.grading.answers import MISSING, decode_probe_line, find_probe_line
+from autograder.grading.probe import kernel_code, new_nonce
+from autograder.grading.runner import QuestionResult, make_calls, run_questions
+from autograder.grading.verdict import (
     graded_questions,
     is_grade_code_cell,
     reference_answers,
     verdict_outputs,
 )
-from autograder.kernel import SandboxedKernelManager
-from autograder.probe import kernel_code, new_nonce
-from autograder.runner import QuestionResult, make_calls, run_questions
+from autograder.sandbox.kernel import SandboxedKernelManager
 
 
 class HiddenTestsExecute(Execute):
@@ -47,7 +47,7 @@ class HiddenTestsExecute(Execute):
     seed = Integer(None, allow_none=True,
                    help="Seed for the hidden tests' random inputs (default: a fresh random "
                         "seed per submission, so outputs cannot be hard-coded).").tag(config=True)
-    sandbox = Bool(True, help="Run the kernel in the sandbox of autograder.sandbox.").tag(
+    sandbox = Bool(True, help="Run the kernel in the sandbox of autograder.sandbox.limits.").tag(
         config=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.probe import MAX_ELEMENTS
+from autograder.grading.probe import MAX_ELEMENTS
 
 #: The longest probe line accepted (bytes of JSON); a longer one is treated as tampering.
 MAX_LINE = 64 * 1024 * 1024

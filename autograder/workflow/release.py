@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nbgrader.apps import NbGraderAPI
 
-from autograder.course import Course
+from autograder.workflow.course import Course
 
 #: What students get: the release, the helper package and what installs it.
 BUNDLE_CONTENT = ("assignments", "lib", "environment.yml", "pyproject.toml")

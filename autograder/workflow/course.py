@@ -14,7 +14,7 @@ from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograder.late import LatePolicy, parse_due_date
+from autograder.grading.late import LatePolicy, parse_due_date
 
 #: The lecture's grading policy: three assignments at 25% each, the final project 25%.
 ASSIGNMENT_WEIGHT = 0.25

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import batch, release, reports
-from autograder.course import Course
-from autograder.reference import SOLUTION_MARKERS
+from autograder.grading.reference import SOLUTION_MARKERS
+from autograder.workflow import grade, release, report
+from autograder.workflow.course import Course
 
 DUE = datetime(2026, 10, 9, 15, 59, tzinfo=UTC)  # 23:59 in Beijing
 COPIED = ("nbgrader_config.py", "solutions", "lib")
@@ -111,12 +111,12 @@ def make_course(repo: Path, folder: Path) -> Course:
                        HiddenTestsExecute={"timeout": 15})
 
 
-def run(repo: Path, out: Path, jobs: int | None = None) -> dict[str, list[reports.Row]]:
+def run(repo: Path, out: Path, jobs: int | None = None) -> dict[str, list[report.Row]]:
     course = make_course(repo, out / "course")
     release.generate(course)
     release.bundle(course, out / "student-bundle.zip")
     for assignment in course.assignments():
         write_class(course, assignment)
-        outcomes = batch.grade(course, assignment, jobs=jobs, submission_timeout=300)
-        batch.save_outcomes(outcomes, out / "grading" / f"{assignment}.json")
-    return reports.report(course, course.assignments(), out)
+        outcomes = grade.grade(course, assignment, jobs=jobs, submission_timeout=300)
+        grade.save_outcomes(outcomes, out / "grading" / f"{assignment}.json")
+    return report.report(course, course.assignments(), out)

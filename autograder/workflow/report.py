@@ -19,8 +19,8 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
 
-from autograder.course import ASSIGNMENT_WEIGHT, PROJECT_WEIGHT, Course
-from autograder.late import DAY, accepted, days_started, penalty
+from autograder.grading.late import DAY, accepted, days_started, penalty
+from autograder.workflow.course import ASSIGNMENT_WEIGHT, PROJECT_WEIGHT, Course
 
 
 @dataclass

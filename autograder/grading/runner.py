@@ -7,7 +7,7 @@ module defines
 * ``calls(rng) -> dict[str, Call]``: the inputs sent to the student's kernel (seeded
   random problems and fixed edge cases), and
 * ordinary pytest tests that receive the fixtures ``student`` and ``reference`` (call name
-  -> :class:`~autograder.answers.Answer`) and ``inputs`` (call name -> :class:`Call`).
+  -> :class:`~autograder.grading.answers.Answer`) and ``inputs`` (call name -> :class:`Call`).
 
 :func:`run_questions` runs those tests with pytest, in this process, and returns one
 :class:`QuestionResult` per question with the student-facing failure messages.
@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autograder.answers import Answer
-from autograder.checks import CheckFailed
-from autograder.probe import Call
+from autograder.grading.answers import Answer
+from autograder.grading.checks import CheckFailed
+from autograder.grading.probe import Call
 
-HIDDEN_DIR = Path(__file__).parent / "hidden"
+HIDDEN_DIR = Path(__file__).parents[1] / "hidden"
 MARKER = re.compile(r"^# autograder: ([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\s*$", re.MULTILINE)
 
 
