@@ -11,7 +11,8 @@ from autograder.workflow.course import Course
 
 #: What students get: the release, the helper package and what installs it.
 BUNDLE_CONTENT = ("assignments", "lib", "environment.yml", "pyproject.toml")
-STUDENT_README = Path(__file__).parent / "student_readme.md"
+#: Files written for students (README, ...): copied to the bundle's root as they lie here.
+STUDENT_FILES = Path(__file__).parent / "student_bundle"
 
 
 def generate(course: Course, assignments: list[str] | None = None) -> None:
@@ -28,7 +29,9 @@ def bundle(course: Course, path: Path) -> Path:
     """A zip for students: release, lib, environment; no solutions, no autograder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.write(STUDENT_README, "README.md")
+        for file in sorted(STUDENT_FILES.rglob("*")):
+            if file.is_file():
+                archive.write(file, file.relative_to(STUDENT_FILES))
         for name in BUNDLE_CONTENT:
             source = course.root / name
             files = [source] if source.is_file() else sorted(source.rglob("*"))
