@@ -6,8 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading.late import DAY, LatePolicy, accepted, parse_due_date, penalty
-from autograder.workflow.grade import read_timestamp
+from nbgrader.preprocessors import AssignLatePenalties
+
+from autograder.grading.late import (
+    DAY,
+    LatePolicy,
+    StrictLatePenalties,
+    accepted,
+    parse_due_date,
+    penalty,
+)
+from autograder.grading.timestamps import read_timestamp_file
 
 SCORE = 20.0
 
@@ -45,18 +54,29 @@ def test_plugin_is_what_nbgrader_calls():
 
 def test_due_dates_need_a_time_zone():
     assert parse_due_date("2026-10-09 23:59 +08:00").hour == 15  # naive UTC
-    with pytest.raises(ValueError, match="time zone"):
-        parse_due_date("2026-10-09 23:59")
+    assert parse_due_date("2026-10-09 23:59 +0800").hour == 15
+    for text in ("2026-10-09 23:59", "2026-10", "2026-10-09 23:59 CST"):
+        with pytest.raises(ValueError, match="due date"):
+            parse_due_date(text)
 
 
-def test_missing_or_malformed_timestamp_is_an_error(tmp_path: Path):
+@pytest.mark.parametrize("text", ["yesterday-ish", "2026-10", "12345", "2026-10-09 16:00",
+                                  "2026-10-09 16:00 +800", "x" * 300])
+def test_missing_or_malformed_timestamp_is_an_error(tmp_path: Path, text: str):
     with pytest.raises(ValueError, match="missing"):
-        read_timestamp(tmp_path)
-    (tmp_path / "timestamp.txt").write_text("yesterday-ish")
+        read_timestamp_file(tmp_path)
+    (tmp_path / "timestamp.txt").write_text(text)
     with pytest.raises(ValueError, match="malformed"):
-        read_timestamp(tmp_path)
-    (tmp_path / "timestamp.txt").write_text("2026-10-09 16:00:00.000000 UTC")
-    assert read_timestamp(tmp_path).startswith("2026-10-09")
+        read_timestamp_file(tmp_path)
+    (tmp_path / "timestamp.txt").write_text("2026-10-09 16:00:00.000000 UTC\n")
+    assert read_timestamp_file(tmp_path).isoformat() == "2026-10-09T16:00:00+00:00"
+
+
+def test_a_linked_timestamp_is_not_read(tmp_path: Path):
+    (tmp_path / "elsewhere.txt").write_text("2026-10-09 16:00:00 UTC")
+    (tmp_path / "timestamp.txt").symlink_to(tmp_path / "elsewhere.txt")
+    with pytest.raises(ValueError, match="missing"):
+        read_timestamp_file(tmp_path)
 
 
 def test_repository_config_uses_the_plugin(root: Path):
@@ -64,4 +84,7 @@ def test_repository_config_uses_the_plugin(root: Path):
 
     course = Course.load(root)
     assert course.config.AssignLatePenalties.plugin_class is LatePolicy
+    assert StrictLatePenalties in course.config.Autograde.autograde_preprocessors
+    assert AssignLatePenalties not in course.config.Autograde.autograde_preprocessors
     assert set(course.late_policy().due_dates) == set(course.assignments())
+    assert all(course.due_date(a) is not None for a in course.assignments())
