@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from nbgrader.preprocessors import AssignLatePenalties
 
 from autograder.grading.late import (
