@@ -176,11 +176,14 @@ def test_names_that_leave_submitted_are_refused(course, tmp_path, capsys):
 
 
 def test_a_student_id_must_be_a_safe_name(course, tmp_path, capsys):
+    """Student id `..` wrote outside submitted/."""
     inbox = folder(tmp_path / "inbox", {f"a b/{NB}": notebook("space"),
                                         f"-rf/{NB}": notebook("dash"),
+                                        f".._{NB}": notebook("up"),
                                         f"bob/{NB}": notebook("bob")})
     code, out = run(course, str(inbox), A, "--on-time", capsys=capsys)
-    assert code != 0 and out.count("not a safe student id") == 2
+    assert code != 0 and out.count("not a safe student id") == 3
+    assert not (course.root / A).exists()
     assert set(submitted(course)) == {"bob"}
     with pytest.raises(ValueError, match="safe student id"):
         collect.collect(course, inbox, A, roster=roster(tmp_path, {"..": "1"}),

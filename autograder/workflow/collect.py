@@ -94,7 +94,7 @@ class Result:
 
     entry: str
     student: str
-    status: str                     # collected | unchanged | replaced | error | skipped
+    status: str                     # collected | unchanged | replaced | error
     message: str = ""
 
 
@@ -112,6 +112,14 @@ class TimeSource:
                                          ("--zip-times", self.zip_zone),
                                          ("--submitted-at", self.submitted_at),
                                          ("--on-time", self.on_time)) if value]
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    return "file" if stat.S_ISREG(mode) else "other"
 
 
 class Download:
@@ -132,6 +140,8 @@ class Download:
         if len(members) > MAX_ENTRIES:
             raise ValueError(f"the zip holds {len(members)} entries (limit {MAX_ENTRIES})")
         for info in members:
+            # Zip tools often store permission bits without a file type: only a link's
+            # type is trusted, anything else that is not a folder is a file.
             mode = info.external_attr >> 16
             kind = "symlink" if stat.S_ISLNK(mode) else "dir" if info.is_dir() else "file"
             yield Entry(PurePosixPath(info.filename.rstrip("/")), kind, info.file_size, info)
@@ -145,11 +155,8 @@ class Download:
                     raise ValueError(f"the folder holds over {MAX_ENTRIES} entries")
                 real = Path(folder) / name
                 info = real.lstat()
-                kind = "symlink" if stat.S_ISLNK(info.st_mode) else "dir" \
-                    if stat.S_ISDIR(info.st_mode) else "file" if stat.S_ISREG(info.st_mode) \
-                    else "other"
                 relative = PurePosixPath(real.relative_to(self.source).as_posix())
-                yield Entry(relative, kind, info.st_size, real=real)
+                yield Entry(relative, _kind(info.st_mode), info.st_size, real=real)
 
     def open(self, entry: Entry) -> IO[bytes]:
         if self.archive is not None:

@@ -11,7 +11,7 @@ student an error row rather than a guess.
 Outputs belong to one course: by default ``<course root>/out``; an explicit folder is
 marked with the course it holds and refused to any other. The report streams: one
 student at a time, each row written as soon as it is known, feedback generated per
-student, a graded notebook over :data:`MAX_NOTEBOOK_BYTES` never read, so memory stays
+student, a graded notebook over :data:`MAX_GRADED_NOTEBOOK_BYTES` never read, so memory stays
 bounded whatever a notebook holds; a student whose feedback fails gets an error row and
 the class report completes.
 
@@ -37,7 +37,6 @@ from autograder.grading.late import DAY, LatePolicy, accepted, days_started, pen
 from autograder.grading.timestamps import naive_utc, read_timestamp_file
 from autograder.workflow.course import (
     ASSIGNMENT_WEIGHT,
-    MAX_NOTEBOOK_BYTES,
     PROJECT_WEIGHT,
     Course,
     is_student_id,
@@ -46,6 +45,10 @@ from autograder.workflow.course import (
 
 #: The file that ties an output folder to its course.
 MARKER = ".autograder-course"
+#: Largest graded notebook turned into feedback. nbconvert holds about nine times a
+#: notebook's size (a 63 MiB notebook: 600 MB peak): this bounds the report's memory.
+#: Graded notebooks are small (outputs are cleared and limited when grading).
+MAX_GRADED_NOTEBOOK_BYTES = 32 * 1024**2
 
 
 @dataclass
@@ -106,12 +109,12 @@ def _row(course: Course, gb: Gradebook, policy: LatePolicy, assignment: str, stu
         raise ValueError("the submitted folder's name is not a safe student id")
     if outcome.get("status") == "error":
         raise ValueError(outcome.get("message", "grading failed"))
+    folder = course.path("submitted_directory") / student / assignment
+    submitted = naive_utc(read_timestamp_file(folder))
     try:
         submission = gb.find_submission(assignment, student)
     except MissingEntry:
         raise ValueError("not graded") from None
-    folder = course.path("submitted_directory") / student / assignment
-    submitted = naive_utc(read_timestamp_file(folder))
     if submission.timestamp != submitted:
         raise ValueError(f"graded with the submission time {submission.timestamp} UTC but "
                          f"timestamp.txt says {submitted} UTC: grade it again")
@@ -220,9 +223,9 @@ def _feedback_problem(course: Course, api: NbGraderAPI, assignment: str,
     graded = course.path("autograded_directory") / student / assignment
     for notebook in graded.glob("*.ipynb"):
         size = notebook.stat().st_size
-        if size > MAX_NOTEBOOK_BYTES:
+        if size > MAX_GRADED_NOTEBOOK_BYTES:
             return (f"{notebook.name} is {size / 1024**2:.0f} MiB, over the "
-                    f"{MAX_NOTEBOOK_BYTES // 1024**2} MiB limit")
+                    f"{MAX_GRADED_NOTEBOOK_BYTES // 1024**2} MiB limit")
     result = api.generate_feedback(assignment, student, force=True)
     source = course.path("feedback_directory") / student / assignment
     if not result.get("success") or not source.is_dir():
@@ -241,6 +244,10 @@ def report(course: Course, assignments: list[str], out: Path | None = None,
            feedback: bool = True) -> dict[str, list[Row]]:
     """Every report for ``assignments`` into ``out`` (default ``<course root>/out``); the
     course summary always covers every assignment of the course. Returns the rows."""
+    unknown = set(assignments) - set(course.assignments())
+    if unknown:
+        raise ValueError(f"no assignment {', '.join(sorted(unknown))} in "
+                         f"{course.path('source_directory')}")
     out = out or default_out(course)
     claim_output(course, out)
     course.sync_due_dates()
