@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -21,9 +22,10 @@ from nbgrader.api import Gradebook
 
 from autograder.grading.timestamps import format_timestamp, read_timestamp_file
 from autograder.sandbox.limits import bwrap_works
-from autograder.workflow import demo, release
+from autograder.workflow import control, demo, release
 from autograder.workflow import grade as batch
 from autograder.workflow import report as reports
+from autograder.workflow.control import ControlFailed
 from autograder.workflow.course import Course
 
 pytestmark = pytest.mark.slow
@@ -213,8 +215,6 @@ def test_a_misconfigured_course_stops_before_any_student(tmp_path):
 
 def test_the_control_is_graded_like_a_student(graded):
     """The clean batch passed its control: the reference, from solutions/, got 22 of 22."""
-    from autograder.workflow import control
-
     course, _, rows = graded
     with control.scratch_course(course, ASSIGNMENT) as scratch:
         handed_in = scratch.path("submitted_directory") / control.STUDENT / ASSIGNMENT
@@ -373,3 +373,20 @@ def test_a_bundle_is_complete_or_not_written(tmp_path):
     with pytest.raises(ValueError, match="lib/"):
         release.bundle(course, target)
     assert not target.exists() and not list(target.parent.glob("*"))
+
+
+def test_a_gradebook_older_than_the_solutions_stops_the_batch(tmp_path):
+    """Points changed in solutions/ without a new release: students would be graded on the
+    old cells against the new reference."""
+    course = _course(tmp_path)
+    source = course.root / "solutions" / ASSIGNMENT / "regression.ipynb"
+    nb = nbformat.read(source, 4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") ==
+                "q1-tests")
+    points = float(cell.metadata.nbgrader.points)
+    cell.metadata.nbgrader.points = points + 1
+    nbformat.write(nb, source)
+    changed = f"q1-tests: gradebook {points}, solutions/ {points + 1}"
+    with pytest.raises(ControlFailed, match=re.escape(changed)):
+        batch.grade(course, ASSIGNMENT, jobs=2, progress=False)
+    assert not course.path("autograded_directory").exists()

@@ -98,16 +98,26 @@ def _hand_in(control: Course, assignment: str) -> None:
     (folder / "timestamp.txt").write_text(format_timestamp(on_time) + "\n")
 
 
-def verdict(control: Course, course: Course, assignment: str) -> str:
-    """A one-line summary if the graded control earned every automatic point and the
-    course's gradebook agrees with the fresh release; ControlFailed otherwise."""
+def check_release(control: Course, course: Course, assignment: str) -> None:
+    """The course's gradebook must know the grade cells and points of a fresh release from
+    solutions/ (students are graded against the gradebook's, the reference comes from
+    solutions/); ControlFailed naming the differences otherwise."""
     expected = _grade_cells(control, assignment)
     registered = _grade_cells(course, assignment)
     if registered != expected:
+        differ = sorted(set(expected) | set(registered), key=str)
+        lines = [f"  {cell}: gradebook {registered.get(cell, 'none')}, solutions/ "
+                 f"{expected.get(cell, 'none')}" for cell in differ
+                 if registered.get(cell) != expected.get(cell)]
         raise ControlFailed(
-            f"the gradebook's copy of {assignment} differs from solutions/ (grade cells and "
-            f"points: {sorted(registered.items())} vs {sorted(expected.items())}): release it "
-            f"again with `autograder release {assignment}` before grading")
+            f"the gradebook's copy of {assignment} differs from solutions/ (points per grade "
+            f"cell); release it again with `autograder release {assignment}` before grading. "
+            "No student was graded.\n" + "\n".join(lines))
+
+
+def verdict(control: Course, assignment: str) -> str:
+    """A one-line summary if the graded control earned every automatic point;
+    ControlFailed with its messages otherwise."""
     with Gradebook(control.db_url, control.coursedir.course_id) as gb:
         submission = gb.find_submission(assignment, STUDENT)
         score, top = float(submission.code_score), float(submission.max_code_score)

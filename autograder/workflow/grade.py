@@ -175,13 +175,14 @@ def grade(course: Course, assignment: str, *, jobs: int | None = None,
 def _run_control(course: Course, assignment: str, submission_timeout: float,
                  progress: bool) -> None:
     with control.scratch_course(course, assignment) as scratch:
+        control.check_release(scratch, course, assignment)
         outcome = _run(scratch, assignment, [control.STUDENT], 1, submission_timeout,
                        progress=False)[control.STUDENT]
         if outcome.status != "graded":
             raise control.ControlFailed(
                 f"control failed: grading the reference solution of {assignment} failed "
                 f"({outcome.message}). No student was graded.")
-        summary = control.verdict(scratch, course, assignment)
+        summary = control.verdict(scratch, assignment)
     if progress:
         tqdm.write(summary)
 
