@@ -30,4 +30,4 @@ benchmarks: $(STAMP)
 	for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf out autograded submitted feedback gradebook.db
+	rm -rf out autograded submitted feedback gradebook.db .autograder-control-*

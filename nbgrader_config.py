@@ -7,7 +7,6 @@
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
-    AssignLatePenalties,
     CheckCellMetadata,
     ClearHiddenTests,
     ClearMarkScheme,
@@ -21,7 +20,7 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
-from autograder.grading.late import LatePolicy
+from autograder.grading.late import LatePolicy, StrictLatePenalties
 from autograder.grading.preprocessors import HiddenTestsExecute
 from autograder.grading.sanitize import ForgetUnknownCells
 
@@ -59,7 +58,7 @@ c.Autograde.autograde_preprocessors = [
     ClearMetadataPreprocessor,
     LimitOutput,
     SaveAutoGrades,
-    AssignLatePenalties,
+    StrictLatePenalties,  # nbgrader's AssignLatePenalties on strictly read submission times
     CheckCellMetadata,
 ]
 c.HiddenTestsExecute.timeout = 120          # seconds per cell (and per probe)

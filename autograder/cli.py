@@ -1,7 +1,7 @@
 """Command line for TAs and instructors: ``python -m autograder`` (or ``autograder``).
 
     autograder release                   regenerate assignments/ and the student bundle
-    autograder collect FOLDER|ZIP A      bring submissions into submitted/<student>/A/
+    autograder collect ZIP|FOLDER A      bring an LMS download into submitted/<student>/A/
     autograder grade A [--jobs N]        autograde every submission of A in parallel
     autograder report A | --all          grades CSV, course summary, feedback HTML
     autograder demo                      all of the above on a generated demo class
@@ -16,7 +16,12 @@ import sys
 import warnings
 from pathlib import Path
 
-from autograder.workflow.course import Course
+from autograder.workflow import collect
+from autograder.workflow.course import Course, printable
+
+
+def _out(args: argparse.Namespace, course: Course, default: str = "out") -> Path:
+    return Path(args.out).resolve() if args.out else course.root / default
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -24,19 +29,19 @@ def _release(args: argparse.Namespace) -> int:
 
     course = Course.load(args.root)
     release.generate(course, args.assignment or None)
-    path = release.bundle(course, Path(args.out) / "student-bundle.zip")
+    path = release.bundle(course, _out(args, course) / "student-bundle.zip")
     print(f"released {', '.join(args.assignment or course.assignments())}; bundle: {path}")
     return 0
 
 
 def _collect(args: argparse.Namespace) -> int:
-    from autograder.workflow import collect
-
     course = Course.load(args.root)
-    for student, message in collect.collect(course, Path(args.source), args.assignment,
-                                            pattern=args.pattern):
-        print(f"{student}: {message}")
-    return 0
+    times = collect.TimeSource(csv=args.submissions_csv, zip_zone=args.zip_times,
+                               submitted_at=args.submitted_at, on_time=args.on_time)
+    results = collect.collect(course, Path(args.source), args.assignment, layout=args.layout,
+                              roster=args.roster, times=times, replace=args.replace)
+    print(collect.format_table(results))
+    return 1 if any(r.status == "error" for r in results) else 0
 
 
 def _grade(args: argparse.Namespace) -> int:
@@ -45,10 +50,11 @@ def _grade(args: argparse.Namespace) -> int:
     course = Course.load(args.root, HiddenTestsExecute={"timeout": args.cell_timeout})
     outcomes = grade.grade(course, args.assignment, jobs=args.jobs,
                            submission_timeout=args.submission_timeout)
-    grade.save_outcomes(outcomes, Path(args.out) / "grading" / f"{args.assignment}.json")
+    grade.save_outcomes(outcomes, course.outcomes_path(args.assignment))
     for outcome in outcomes:
-        note = f"  {outcome.message}" if outcome.message else ""
-        print(f"{outcome.student:<20} {outcome.status:<8} {outcome.seconds:6.1f} s{note}")
+        note = f"  {printable(outcome.message, 200)}" if outcome.message else ""
+        print(f"{printable(outcome.student, 20):<20} {outcome.status:<8} "
+              f"{outcome.seconds:6.1f} s{note}")
     errors = sum(o.status == "error" for o in outcomes)
     print(f"{len(outcomes)} submissions: {len(outcomes) - errors} graded, {errors} with errors")
     return 0
@@ -59,19 +65,21 @@ def _report(args: argparse.Namespace) -> int:
 
     course = Course.load(args.root)
     assignments = course.assignments() if args.all else [args.assignment]
-    rows = report.report(course, assignments, Path(args.out), feedback=not args.no_feedback)
+    out = _out(args, course)
+    rows = report.report(course, assignments, out, feedback=not args.no_feedback)
     print(report.format_table(rows))
-    print(f"reports written to {Path(args.out).resolve()}")
+    print(f"reports written to {out}")
     return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
     from autograder.workflow import demo, report
 
-    out = Path(args.out)
-    rows = demo.run(Path(args.root).resolve(), out, jobs=args.jobs)
+    root = Path(args.root).resolve()
+    out = Path(args.out).resolve() if args.out else root / "out" / "demo"
+    rows = demo.run(root, out, jobs=args.jobs)
     print(report.format_table(rows))
-    print(f"\ngrades CSV, course summary, feedback HTML and the student bundle: {out.resolve()}")
+    print(f"\ngrades CSV, course summary, feedback HTML and the student bundle: {out}")
     return 0
 
 
@@ -80,18 +88,34 @@ def parser() -> argparse.ArgumentParser:
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     main.add_argument("--root", default=".", help="course root (default: .)")
     commands = main.add_subparsers(dest="command", required=True)
+    out_help = "output folder (default: out/ in the course root)"
 
     p = commands.add_parser("release", help="regenerate assignments/ and the student bundle")
     p.add_argument("assignment", nargs="*")
-    p.add_argument("--out", default="out")
+    p.add_argument("--out", help=out_help)
     p.set_defaults(run=_release)
 
-    p = commands.add_parser("collect", help="bring submissions into submitted/")
-    p.add_argument("source", help="an LMS zip download or a folder of notebooks")
+    p = commands.add_parser("collect", help="bring an LMS download into submitted/",
+                            description=collect.__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("source", help="the LMS's zip download, or a folder")
     p.add_argument("assignment")
-    p.add_argument("--pattern", default=None,
-                   help="regular expression with named groups 'student' (and optionally "
-                        "'timestamp') matched against each file name")
+    p.add_argument("--layout", default="auto", choices=("auto", "canvas", "moodle", "folders"))
+    p.add_argument("--roster", type=Path, help="students.csv (nbgrader's format: id, ..., "
+                                               "lms_user_id); default: nbgrader's student table")
+    p.add_argument("--replace", action="store_true",
+                   help="replace a student's earlier, different submission (kept in "
+                        "submitted/.replaced/)")
+    times = p.add_argument_group("submission times (one of these; file times are never used)")
+    times.add_argument("--submissions-csv", type=Path,
+                       help="CSV with submitted_at and id or lms_user_id per submission")
+    times.add_argument("--zip-times", metavar="ZONE",
+                       help="the zip's entry times are the LMS's submission times, in ZONE "
+                            "(e.g. UTC, +08:00, Asia/Shanghai)")
+    times.add_argument("--submitted-at", metavar="TIME",
+                       help="one time for every submission, e.g. '2026-10-09 23:30 +08:00'")
+    times.add_argument("--on-time", action="store_true",
+                       help="every submission counts as handed in at the due date")
     p.set_defaults(run=_collect)
 
     p = commands.add_parser("grade", help="autograde every submission in parallel")
@@ -100,7 +124,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell")
     p.add_argument("--submission-timeout", type=float, default=900,
                    help="seconds per submission")
-    p.add_argument("--out", default="out")
     p.set_defaults(run=_grade)
 
     p = commands.add_parser("report", help="grades CSV, course summary and feedback HTML")
@@ -108,11 +131,11 @@ def parser() -> argparse.ArgumentParser:
     group.add_argument("assignment", nargs="?")
     group.add_argument("--all", action="store_true")
     p.add_argument("--no-feedback", action="store_true")
-    p.add_argument("--out", default="out")
+    p.add_argument("--out", help=out_help)
     p.set_defaults(run=_report)
 
     p = commands.add_parser("demo", help="the whole workflow on a generated demo class")
-    p.add_argument("--out", default="out/demo")
+    p.add_argument("--out", help="output folder (default: out/demo in the course root)")
     p.add_argument("--jobs", type=int, default=None)
     p.set_defaults(run=_demo)
     return main
@@ -124,8 +147,16 @@ def main(argv: list[str] | None = None) -> int:
     # to a TA; everything else still shows.
     from sqlalchemy.exc import SAWarning
 
+    from autograder.workflow.control import ControlFailed
+
     warnings.filterwarnings("ignore", category=SAWarning)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except (ValueError, ControlFailed) as exc:
+        # A wrong command or a misconfigured course: nothing was graded or written.
+        for line in str(exc).splitlines():
+            print(f"error: {printable(line, 2000)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -130,6 +130,7 @@ def _write_submission(course: Path, student: str, replace: dict[str, str] | None
     folder = course / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True)
     nbformat.write(release, folder / f"{NOTEBOOK}.ipynb")
+    (folder / "timestamp.txt").write_text("2026-10-01 12:00:00.000000 UTC\n")  # on time
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ import pytest
 from conftest import make_course
 from nbgrader.api import Gradebook
 
+from autograder.grading.timestamps import format_timestamp
 from autograder.workflow import demo
 
 URL = os.environ.get("AUTOGRADER_TEST_DB_URL")
@@ -55,8 +56,7 @@ def _ta_course(folder: Path, db_url: str, students: list[str]) -> Path:
         target = folder / "submitted" / student / ASSIGNMENT
         target.mkdir(parents=True)
         nbformat.write(content, target / f"{NOTEBOOK}.ipynb")
-        stamp = (demo.DUE + offset).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
-        (target / "timestamp.txt").write_text(stamp)
+        (target / "timestamp.txt").write_text(format_timestamp(demo.DUE + offset))
     return folder
 
 
@@ -68,8 +68,7 @@ def test_two_graders_at_once_share_one_gradebook(database, tmp_path):
                     "release", ASSIGNMENT, "--out", str(tmp_path / "out")], check=True,
                    stdout=subprocess.DEVNULL)
     graders = [subprocess.Popen([sys.executable, "-m", "autograder", "--root", str(course),
-                                 "grade", ASSIGNMENT, "--jobs", "2", "--out",
-                                 str(course / "out")],
+                                 "grade", ASSIGNMENT, "--jobs", "2"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                for course in courses.values()]
     for grader in graders:

@@ -8,16 +8,29 @@ the root ``nbgrader_config.py``, so stock ``nbgrader autograde`` applies it too:
     c.AssignLatePenalties.plugin_class = LatePolicy
     c.LatePolicy.due_dates = {"01-regression": "2026-10-09 23:59 +08:00", ...}
     c.LatePolicy.grace_seconds = 0
+
+nbgrader reads ``timestamp.txt`` with its own lenient parser (``+08:00`` read as UTC,
+``+0800`` as 800 seconds, ``2026-10`` completed with today's day). :class:`StrictLatePenalties`,
+which replaces nbgrader's ``AssignLatePenalties`` in ``c.Autograde.autograde_preprocessors``,
+reads it again with the strict parser of :mod:`autograder.grading.timestamps`, corrects the
+gradebook's submission time where nbgrader misread it, and refuses to grade a submission
+whose time it cannot read, before the plugin computes the penalty.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
-from dateutil.parser import parse as parse_datetime
+from nbgrader.api import Gradebook
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.plugins import LateSubmissionPlugin
+from nbgrader.preprocessors import AssignLatePenalties
 from traitlets import Dict, Float, Integer
+
+from autograder.grading.timestamps import naive_utc, parse_timestamp, read_timestamp_file
 
 DAY = 24 * 3600
 
@@ -43,10 +56,10 @@ def accepted(seconds_late: float, *, max_days: int = 10, grace_seconds: float = 
 
 def parse_due_date(text: str) -> datetime:
     """A due date with an explicit time zone, as naive UTC (nbgrader's convention)."""
-    moment = parse_datetime(text)
-    if moment.tzinfo is None:
-        raise ValueError(f"due date {text!r} needs a time zone, e.g. '2026-10-09 23:59 +08:00'")
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return naive_utc(parse_timestamp(text))
+    except ValueError as exc:
+        raise ValueError(f"due date: {exc}") from None
 
 
 class LatePolicy(LateSubmissionPlugin):
@@ -69,3 +82,22 @@ class LatePolicy(LateSubmissionPlugin):
         self.log.warning("%s is %.0f s late: %.2f of %.2f points off", student_id,
                          total_seconds_late, lost, score)
         return lost
+
+
+class StrictLatePenalties(AssignLatePenalties):
+    """nbgrader's ``AssignLatePenalties`` on the submission time read strictly."""
+
+    def preprocess(self, nb: Any, resources: Any) -> tuple[Any, Any]:
+        info = resources["nbgrader"]
+        coursedir = CourseDirectory(config=self.config)
+        folder = Path(coursedir.format_path(coursedir.submitted_directory, info["student"],
+                                            info["assignment"]))
+        submitted = naive_utc(read_timestamp_file(folder))  # ValueError: not graded
+        with Gradebook(info["db_url"], coursedir.course_id) as gb:
+            submission = gb.find_submission(info["assignment"], info["student"])
+            if submission.timestamp != submitted:
+                self.log.warning("nbgrader read the submission time as %s; it is %s UTC",
+                                 submission.timestamp, submitted)
+                submission.timestamp = submitted
+                gb.db.commit()
+        return super().preprocess(nb, resources)

@@ -6,7 +6,10 @@ Everything is read from the root ``nbgrader_config.py`` through nbgrader's own
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from nbgrader.api import Gradebook
@@ -19,6 +22,23 @@ from autograder.grading.late import LatePolicy, parse_due_date
 #: The lecture's grading policy: three assignments at 25% each, the final project 25%.
 ASSIGNMENT_WEIGHT = 0.25
 PROJECT_WEIGHT = 0.25
+#: A student id is a folder name everywhere (submitted/, autograded/, feedback/): no path
+#: separators, no leading dot (".", ".."), nothing a terminal would interpret.
+STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
+#: Largest notebook collected or graded: a submission is code and a few plots.
+MAX_NOTEBOOK_BYTES = 64 * 1024**2
+
+
+def is_student_id(text: str) -> bool:
+    return STUDENT_ID.fullmatch(text) is not None
+
+
+def printable(text: str, limit: int = 80) -> str:
+    """``text`` safe to print on a terminal: control and format characters (escape
+    sequences, carriage returns, bidirectional overrides) shown as escapes, long text cut."""
+    shown = "".join(ascii(c)[1:-1] if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")
+                    else c for c in text)
+    return shown if len(shown) <= limit else shown[:limit - 1] + "…"
 
 
 @dataclass
@@ -59,6 +79,15 @@ class Course:
     def late_policy(self) -> LatePolicy:
         return LatePolicy(config=self.config)
 
+    def due_date(self, assignment: str) -> datetime | None:
+        """The configured due date of ``assignment`` (aware, UTC), if it has one."""
+        text = self.late_policy().due_dates.get(assignment)
+        return parse_due_date(text).replace(tzinfo=UTC) if text else None
+
+    def outcomes_path(self, assignment: str) -> Path:
+        """Where ``grade`` records how each submission's grading ended (course state)."""
+        return self.root / "out" / "grading" / f"{assignment}.json"
+
     def sync_due_dates(self) -> None:
         """Write the configured due dates into the gradebook, where nbgrader reads them."""
         due = self.late_policy().due_dates
@@ -69,7 +98,10 @@ class Course:
                                                    duedate=parse_due_date(due[assignment]))
 
     def students_submitted(self, assignment: str) -> list[str]:
+        """Folder names in submitted/ with this assignment (as nbgrader's ``*`` glob sees
+        them: hidden folders are not students); whether each is a safe id is checked later."""
         folder = self.path("submitted_directory")
         if not folder.is_dir():
             return []
-        return sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir())
+        return sorted(p.name for p in folder.iterdir()
+                      if not p.name.startswith(".") and (p / assignment).is_dir())

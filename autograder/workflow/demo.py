@@ -9,52 +9,18 @@ assignment, grades them in parallel and writes the reports into ``out/demo``.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import nbformat
 
-from autograder.grading.reference import SOLUTION_MARKERS
+from autograder.grading.timestamps import format_timestamp
 from autograder.workflow import grade, release, report
+from autograder.workflow.control import answer_sources, filled
 from autograder.workflow.course import Course
 
 DUE = datetime(2026, 10, 9, 15, 59, tzinfo=UTC)  # 23:59 in Beijing
 COPIED = ("nbgrader_config.py", "solutions", "lib")
-
-
-WRITTEN = "A demo answer, for a TA to grade by hand: regularization trades bias for variance."
-
-
-def answer_sources(source: Path) -> dict[str, str]:
-    """Each answer cell's reference (grade id -> code without solution markers, or text)."""
-    answers = {}
-    for cell in nbformat.read(source, as_version=4).cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("solution") and not meta.get("grade"):
-            answers[meta["grade_id"]] = "\n".join(
-                line for line in cell.source.splitlines() if line.strip() not in SOLUTION_MARKERS)
-        elif cell.cell_type == "markdown" and meta.get("solution") and meta.get("grade"):
-            answers[meta["grade_id"]] = WRITTEN
-    return answers
-
-
-def _filled(release_nb: Path, answers: dict[str, str],
-            edit: Callable[[int, str], str] = lambda i, code: code) -> nbformat.NotebookNode:
-    """The release notebook with code answers replaced by ``edit(index, reference code)``
-    and written answers by a demo text."""
-    nb = nbformat.read(release_nb, as_version=4)
-    index = 0
-    for cell in nb.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in answers and cell.cell_type == "markdown":
-            cell.source = answers[grade_id]
-        elif grade_id in answers:
-            cell.source = edit(index, answers[grade_id])
-            index += 1
-    return nb
-
-
 NOISE = ("\nimport sys, warnings\nprint('debugging...', file=sys.stderr)\n"
          "warnings.warn('a harmless warning')\n")
 
@@ -65,17 +31,17 @@ def submissions(source: Path, release_nb: Path) -> dict[str, tuple[object, timed
     half = len(answers) // 2
     early = timedelta(hours=-5)
     return {
-        "reference": (_filled(release_nb, answers), early),
+        "reference": (filled(release_nb, answers), early),
         "blank": (nbformat.read(release_nb, as_version=4), early),
-        "partly_right": (_filled(release_nb, answers, lambda i, code: code if i < half
-                                 else "raise NotImplementedError()"), early),
-        "late_2_5_days": (_filled(release_nb, answers), timedelta(days=2.5)),
-        "late_11_days": (_filled(release_nb, answers), timedelta(days=11)),
+        "partly_right": (filled(release_nb, answers, lambda i, code: code if i < half
+                                else "raise NotImplementedError()"), early),
+        "late_2_5_days": (filled(release_nb, answers), timedelta(days=2.5)),
+        "late_11_days": (filled(release_nb, answers), timedelta(days=11)),
         "invalid_json": ('{"cells": [ this is not JSON', early),
-        "infinite_loop": (_filled(release_nb, answers, lambda i, code: code if i
-                                  else "while True:\n    pass\n" + code), early),
-        "stderr_noise": (_filled(release_nb, answers, lambda i, code: code + NOISE), early),
-        "no_timestamp": (_filled(release_nb, answers), None),
+        "infinite_loop": (filled(release_nb, answers, lambda i, code: code if i
+                                 else "while True:\n    pass\n" + code), early),
+        "stderr_noise": (filled(release_nb, answers, lambda i, code: code + NOISE), early),
+        "no_timestamp": (filled(release_nb, answers), None),
     }
 
 
@@ -92,8 +58,7 @@ def write_class(course: Course, assignment: str) -> None:
             else:
                 nbformat.write(content, target)
             if offset is not None:
-                stamp = (DUE + offset).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
-                (folder / "timestamp.txt").write_text(stamp)
+                (folder / "timestamp.txt").write_text(format_timestamp(DUE + offset))
 
 
 def make_course(repo: Path, folder: Path) -> Course:
@@ -111,12 +76,18 @@ def make_course(repo: Path, folder: Path) -> Course:
                        HiddenTestsExecute={"timeout": 15})
 
 
-def run(repo: Path, out: Path, jobs: int | None = None) -> dict[str, list[report.Row]]:
+def prepare(repo: Path, out: Path) -> Course:
+    """The demo course in ``out/course``, released, and the student bundle in ``out``."""
     course = make_course(repo, out / "course")
     release.generate(course)
     release.bundle(course, out / "student-bundle.zip")
+    return course
+
+
+def run(repo: Path, out: Path, jobs: int | None = None) -> dict[str, list[report.Row]]:
+    course = prepare(repo, out)
     for assignment in course.assignments():
         write_class(course, assignment)
         outcomes = grade.grade(course, assignment, jobs=jobs, submission_timeout=300)
-        grade.save_outcomes(outcomes, out / "grading" / f"{assignment}.json")
+        grade.save_outcomes(outcomes, course.outcomes_path(assignment))
     return report.report(course, course.assignments(), out)

@@ -6,6 +6,10 @@ paid once, in the parent), ``jobs`` at a time, each with a wall-clock limit afte
 worker and its kernel are killed. One broken submission gets a per-student error and never
 stops the batch.
 
+A control comes first (:mod:`autograder.workflow.control`): the reference solution graded
+through the same pipeline and sandbox; unless it earns every automatic point the batch
+stops before any student is touched.
+
 Resumption: a submission whose grading finished is recorded in
 ``autograded/<student>/<assignment>/.autograder.json`` together with a hash of what was
 submitted. A batch that is killed and started again grades only what has no such record
@@ -21,6 +25,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import signal
 import time
 from dataclasses import asdict, dataclass
@@ -29,11 +34,12 @@ from typing import Any
 
 import nbformat
 from nbgrader.apps import NbGraderAPI
-from nbgrader.utils import parse_utc
 from tqdm import tqdm
 
+from autograder.grading.timestamps import read_timestamp_file
 from autograder.sandbox import cgroups
-from autograder.workflow.course import Course
+from autograder.workflow import control
+from autograder.workflow.course import MAX_NOTEBOOK_BYTES, Course, is_student_id, printable
 
 RECORD = ".autograder.json"
 
@@ -56,28 +62,20 @@ def submission_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def read_timestamp(folder: Path) -> str:
-    """The submission time in ``timestamp.txt``; raises ValueError if missing or malformed."""
-    path = folder / "timestamp.txt"
-    if not path.is_file():
-        raise ValueError("timestamp.txt is missing: the late policy cannot be applied")
-    text = path.read_text().strip()
-    try:
-        parse_utc(text)
-    except Exception as exc:
-        raise ValueError(f"timestamp.txt is malformed ({text[:40]!r}): {exc}") from None
-    return text
-
-
 def check_submission(course: Course, assignment: str, student: str) -> None:
     """Problems nbgrader would report badly or not at all; raises ValueError with a message."""
+    if not is_student_id(student):
+        raise ValueError(f"the folder name {printable(student)!r} is not a safe student id")
     folder = course.path("submitted_directory") / student / assignment
-    read_timestamp(folder)
+    read_timestamp_file(folder)
     for notebook in course.notebooks(assignment):
         path = folder / f"{notebook}.ipynb"
         if not path.is_file():
             found = ", ".join(sorted(p.name for p in folder.glob("*.ipynb"))) or "none"
             raise ValueError(f"{notebook}.ipynb is missing (notebooks found: {found})")
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            raise ValueError(f"{notebook}.ipynb is {path.stat().st_size / 1024**2:.0f} MiB, "
+                             f"over the {MAX_NOTEBOOK_BYTES // 1024**2} MiB limit")
         try:
             nbformat.read(path, as_version=4)
         except Exception as exc:
@@ -115,13 +113,20 @@ def _worker(course: Course, assignment: str, student: str, slot: int, jobs: int,
         record = _record_path(course, assignment, student)
         record.write_text(json.dumps({"hash": submission_hash(folder), "time": time.time()}))
     conn.send({"success": bool(result.get("success")),
-               "error": _last_line(result.get("error") or result.get("log") or "")})
+               "error": _last_line(f"{result.get('log') or ''}\n{result.get('error') or ''}")})
     conn.close()
 
 
+#: nbgrader's closing lines, which only point at the real error above them.
+GENERIC = re.compile(r"see the the above traceback|There was an error processing|"
+                     r"Removing failed assignment|ERROR\] Traceback|NbGraderException")
+
+
 def _last_line(text: str) -> str:
+    """The most telling error line of nbgrader's log."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    errors = [line for line in lines if "Error" in line or "error" in line]
+    errors = [line for line in lines
+              if ("Error" in line or "error" in line) and not GENERIC.search(line)]
     return (errors or lines or ["unknown error"])[-1][:300]
 
 
@@ -136,14 +141,17 @@ class _Running:
 
 def grade(course: Course, assignment: str, *, jobs: int | None = None,
           submission_timeout: float = 600, progress: bool = True) -> list[Outcome]:
-    """Autograde every submission of ``assignment``; returns one outcome per student."""
+    """Autograde every submission of ``assignment``; returns one outcome per student.
+
+    Raises :class:`~autograder.workflow.control.ControlFailed`, before any student is
+    graded, when the reference solution does not earn full automatic marks."""
     jobs = jobs or os.cpu_count() or 1
     course.sync_due_dates()
     _ensure_in_gradebook(course, assignment)
     outcomes: dict[str, Outcome] = {}
     pending: list[str] = []
     for student in course.students_submitted(assignment):
-        if is_graded(course, assignment, student):
+        if is_student_id(student) and is_graded(course, assignment, student):
             outcomes[student] = Outcome(student, "skipped", message="already graded")
             continue
         try:
@@ -158,10 +166,35 @@ def grade(course: Course, assignment: str, *, jobs: int | None = None,
         # Workers inherit the warmed-up heap; frozen, their collections skip it (and do not
         # touch, hence copy, its pages).
         gc.freeze()
+        _run_control(course, assignment, submission_timeout, progress)
+    outcomes.update(_run(course, assignment, pending, jobs, submission_timeout, progress))
+    cgroups.sweep()  # those of workers killed at their time limit
+    return [outcomes[s] for s in sorted(outcomes)]
+
+
+def _run_control(course: Course, assignment: str, submission_timeout: float,
+                 progress: bool) -> None:
+    with control.scratch_course(course, assignment) as scratch:
+        control.check_release(scratch, course, assignment)
+        outcome = _run(scratch, assignment, [control.STUDENT], 1, submission_timeout,
+                       progress=False)[control.STUDENT]
+        if outcome.status != "graded":
+            raise control.ControlFailed(
+                f"control failed: grading the reference solution of {assignment} failed "
+                f"({outcome.message}). No student was graded.")
+        summary = control.verdict(scratch, assignment)
+    if progress:
+        tqdm.write(summary)
+
+
+def _run(course: Course, assignment: str, students: list[str], jobs: int,
+         submission_timeout: float, progress: bool) -> dict[str, Outcome]:
+    """Grade ``students`` in forked workers, ``jobs`` at a time."""
+    pending, outcomes = list(students), {}
     context = multiprocessing.get_context("fork")
     running: list[_Running] = []
     bar = tqdm(total=len(pending), desc=f"grading {assignment}", unit="submission",
-               disable=not progress)
+               disable=not progress or not pending)
     while pending or running:
         while pending and len(running) < jobs:
             student = pending.pop(0)
@@ -175,32 +208,34 @@ def grade(course: Course, assignment: str, *, jobs: int | None = None,
             running.append(_Running(student, process, parent_conn, time.monotonic(), slot))
         time.sleep(0.05)
         for task in list(running):
-            elapsed = time.monotonic() - task.started
-            if task.conn.poll():
-                try:
-                    reply = task.conn.recv()
-                except EOFError:
-                    reply = {"success": False, "error": "the grading process exited"}
-                task.process.join()
-                outcomes[task.student] = Outcome(
-                    task.student, "graded" if reply["success"] else "error", elapsed,
-                    "" if reply["success"] else reply["error"])
-            elif not task.process.is_alive():
-                outcomes[task.student] = Outcome(task.student, "error", elapsed,
-                                                 "the grading process died "
-                                                 f"(exit code {task.process.exitcode})")
-            elif elapsed > submission_timeout:
-                _kill(task.process)
-                outcomes[task.student] = Outcome(
-                    task.student, "error", elapsed,
-                    f"grading took longer than {submission_timeout:.0f} s and was stopped")
-            else:
-                continue
-            running.remove(task)
-            bar.update(1)
+            outcome = _poll(task, submission_timeout)
+            if outcome is not None:
+                outcomes[task.student] = outcome
+                running.remove(task)
+                bar.update(1)
     bar.close()
-    cgroups.sweep()  # those of workers killed at their time limit
-    return [outcomes[s] for s in sorted(outcomes)]
+    return outcomes
+
+
+def _poll(task: _Running, submission_timeout: float) -> Outcome | None:
+    """How ``task`` ended, or None while it is still running within its time."""
+    elapsed = time.monotonic() - task.started
+    if task.conn.poll():
+        try:
+            reply = task.conn.recv()
+        except EOFError:
+            reply = {"success": False, "error": "the grading process exited"}
+        task.process.join()
+        return Outcome(task.student, "graded" if reply["success"] else "error", elapsed,
+                       "" if reply["success"] else reply["error"])
+    if not task.process.is_alive():
+        return Outcome(task.student, "error", elapsed,
+                       f"the grading process died (exit code {task.process.exitcode})")
+    if elapsed > submission_timeout:
+        _kill(task.process)
+        return Outcome(task.student, "error", elapsed,
+                       f"grading took longer than {submission_timeout:.0f} s and was stopped")
+    return None
 
 
 def _warm_up(course: Course, assignment: str) -> None:

@@ -1,10 +1,23 @@
 """Grades CSV per assignment, a course summary with the lecture's weights, feedback HTML.
 
-Scores come from nbgrader's gradebook (raw points, automatic and manual); the late penalty
-is recomputed here from the submission time with the course's policy, so a manual grade
-added later is penalized the same way. Feedback is nbgrader's ``generate_feedback`` with the
-hidden-test blocks and mark schemes cleared (see ``nbgrader_config.py``): students see their
-answers and the failing checks' messages, never the hidden test source or expected values.
+Scores come from nbgrader's gradebook (raw points, automatic and manual). The late penalty
+follows the course's policy on the current score (manual grades added after autograding
+count too) and the submission time read strictly from ``timestamp.txt``; the report writes
+it back into the gradebook as nbgrader's ``late_submission_penalty``, so nbgrader's
+feedback and ``nbgrader export`` show the same final score as the CSV. A gradebook whose
+submission time differs from ``timestamp.txt`` (re-collected, not re-graded) gives that
+student an error row rather than a guess.
+
+Outputs belong to one course: by default ``<course root>/out``; an explicit folder is
+marked with the course it holds and refused to any other. The report streams: one
+student at a time, each row written as soon as it is known, feedback generated per
+student, a graded notebook over :data:`MAX_GRADED_NOTEBOOK_BYTES` never read, so memory stays
+bounded whatever a notebook holds; a student whose feedback fails gets an error row and
+the class report completes.
+
+Feedback is nbgrader's ``generate_feedback`` with the hidden-test blocks and mark schemes
+cleared (see ``nbgrader_config.py``): students see their answers and the failing checks'
+messages, never the hidden test source or expected values.
 """
 
 from __future__ import annotations
@@ -13,14 +26,29 @@ import csv
 import html
 import json
 import shutil
-from dataclasses import asdict, dataclass
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
 
-from autograder.grading.late import DAY, accepted, days_started, penalty
-from autograder.workflow.course import ASSIGNMENT_WEIGHT, PROJECT_WEIGHT, Course
+from autograder.grading.late import DAY, LatePolicy, accepted, days_started, penalty
+from autograder.grading.timestamps import naive_utc, read_timestamp_file
+from autograder.workflow.course import (
+    ASSIGNMENT_WEIGHT,
+    PROJECT_WEIGHT,
+    Course,
+    is_student_id,
+    printable,
+)
+
+#: The file that ties an output folder to its course.
+MARKER = ".autograder-course"
+#: Largest graded notebook turned into feedback. nbconvert holds about nine times a
+#: notebook's size (a 63 MiB notebook: 600 MB peak): this bounds the report's memory.
+#: Graded notebooks are small (outputs are cleared and limited when grading).
+MAX_GRADED_NOTEBOOK_BYTES = 32 * 1024**2
 
 
 @dataclass
@@ -36,63 +64,121 @@ class Row:
     message: str = ""
 
 
-def _outcomes(out: Path, assignment: str) -> dict[str, dict]:
-    path = out / "grading" / f"{assignment}.json"
+def default_out(course: Course) -> Path:
+    return course.root / "out"
+
+
+def claim_output(course: Course, out: Path) -> None:
+    """Make ``out`` this course's output folder; ValueError if another course's reports
+    are there. The course's own ``out/`` is its own by place (even if the course moved)."""
+    marker, identity = out / MARKER, f"{course.root}\n"
+    own = out.resolve() == default_out(course).resolve()
+    if marker.is_file() and marker.read_text() != identity and not own:
+        raise ValueError(f"{out} holds the reports of the course in "
+                         f"{marker.read_text().strip()}: choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    marker.write_text(identity)
+
+
+def _outcomes(course: Course, assignment: str) -> dict[str, dict]:
+    path = course.outcomes_path(assignment)
     return {o["student"]: o for o in json.loads(path.read_text())} if path.is_file() else {}
 
 
-def assignment_rows(course: Course, assignment: str, out: Path) -> list[Row]:
-    """One row per student who submitted ``assignment``."""
+def assignment_rows(course: Course, assignment: str) -> Iterator[Row]:
+    """One row per student who submitted ``assignment``, one at a time. Brings nbgrader's
+    stored late penalties up to date on the way."""
     policy = course.late_policy()
-    outcomes = _outcomes(out, assignment)
-    students = sorted(set(course.students_submitted(assignment)) | set(outcomes))
-    rows = []
+    outcomes = _outcomes(course, assignment)
     with Gradebook(course.db_url, course.coursedir.course_id) as gb:
-        max_score = gb.find_assignment(assignment).max_score
-        for student in students:
-            outcome = outcomes.get(student, {})
-            if outcome.get("status") == "error":
-                rows.append(Row(student, "error", max_score=max_score,
-                                message=outcome.get("message", "")))
-                continue
+        try:
+            max_score = float(gb.find_assignment(assignment).max_score)
+        except MissingEntry:
+            max_score = 0.0
+        for student in course.students_submitted(assignment):
             try:
-                submission = gb.find_submission(assignment, student)
-            except MissingEntry:
-                rows.append(Row(student, "error", max_score=max_score, message="not graded"))
-                continue
-            late = submission.total_seconds_late or 0.0
-            raw = float(submission.score)
-            lost = penalty(raw, late, per_day=policy.per_day, max_days=policy.max_days,
-                           grace_seconds=policy.grace_seconds)
-            ok = accepted(late, max_days=policy.max_days, grace_seconds=policy.grace_seconds)
-            days = days_started(late, policy.grace_seconds)
-            status = "not accepted" if not ok else "late" if days else "graded"
-            message = f"{late / DAY:.2f} days late" if days else ""
-            rows.append(Row(student, status, raw, float(submission.max_score), days, round(lost, 2),
-                            round(raw - lost, 2), bool(submission.needs_manual_grade),
-                            message))
+                yield _row(course, gb, policy, assignment, student, outcomes.get(student, {}),
+                           max_score)
+            except ValueError as exc:
+                yield Row(student, "error", max_score=max_score, message=str(exc))
+
+
+def _row(course: Course, gb: Gradebook, policy: LatePolicy, assignment: str, student: str,
+         outcome: dict, max_score: float) -> Row:
+    if not is_student_id(student):
+        raise ValueError("the submitted folder's name is not a safe student id")
+    if outcome.get("status") == "error":
+        raise ValueError(outcome.get("message", "grading failed"))
+    folder = course.path("submitted_directory") / student / assignment
+    submitted = naive_utc(read_timestamp_file(folder))
+    try:
+        submission = gb.find_submission(assignment, student)
+    except MissingEntry:
+        raise ValueError("not graded") from None
+    if submission.timestamp != submitted:
+        raise ValueError(f"graded with the submission time {submission.timestamp} UTC but "
+                         f"timestamp.txt says {submitted} UTC: grade it again")
+    late = float(submission.total_seconds_late or 0.0)
+    _refresh_penalties(gb, submission, late, policy)
+    raw, lost = float(submission.score), float(submission.late_submission_penalty or 0.0)
+    days = days_started(late, policy.grace_seconds)
+    ok = accepted(late, max_days=policy.max_days, grace_seconds=policy.grace_seconds)
+    return Row(student, "not accepted" if not ok else "late" if days else "graded", raw,
+               float(submission.max_score), days, round(lost, 2), round(max(0.0, raw - lost), 2),
+               bool(submission.needs_manual_grade), f"{late / DAY:.2f} days late" if days else "")
+
+
+def _refresh_penalties(gb: Gradebook, submission: object, late: float,
+                       policy: LatePolicy) -> None:
+    """nbgrader's per-notebook penalty, recomputed on the current score (as nbgrader's
+    AssignLatePenalties would: None when on time)."""
+    changed = False
+    for notebook in submission.notebooks:
+        want = penalty(float(notebook.score), late, per_day=policy.per_day,
+                       max_days=policy.max_days, grace_seconds=policy.grace_seconds) \
+            if late > 0 else None
+        if notebook.late_submission_penalty != want:
+            notebook.late_submission_penalty = want
+            changed = True
+    if changed:
+        gb.db.commit()
+
+
+def _csv_writer(path: Path) -> tuple[object, csv.DictWriter]:
+    handle = path.open("w", newline="")
+    writer = csv.DictWriter(handle, fieldnames=[f.name for f in fields(Row)])
+    writer.writeheader()
+    return handle, writer
+
+
+def write_assignment(course: Course, assignment: str, out: Path, feedback: bool) -> list[Row]:
+    """``grades-<assignment>.csv`` and feedback, one student at a time."""
+    rows = []
+    api = NbGraderAPI(coursedir=course.coursedir, config=course.config) if feedback else None
+    handle, writer = _csv_writer(out / f"grades-{assignment}.csv")
+    with handle:
+        for row in assignment_rows(course, assignment):
+            if api is not None:
+                row = write_feedback(course, api, assignment, row, out)
+            writer.writerow(asdict(row))
+            handle.flush()
+            rows.append(row)
     return rows
 
 
-def write_grades_csv(rows: list[Row], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(asdict(Row("", "")).keys()))
-        writer.writeheader()
-        writer.writerows(asdict(row) for row in rows)
-
-
 def write_summary(course: Course, rows: dict[str, list[Row]], path: Path) -> list[dict]:
-    """Course summary: each assignment as % and weighted (25% each), project column empty."""
+    """Course summary: each assignment as % and weighted (25% each), project column empty.
+    An assignment nobody has been graded on yet is left empty, not counted as 0."""
     students = sorted({row.student for table in rows.values() for row in table})
     summary = []
     for student in students:
         entry: dict[str, object] = {"student": student}
         total = 0.0
         for assignment in course.assignments():
-            row = next((r for r in rows.get(assignment, []) if r.student == student), None)
+            table = {r.student: r for r in rows.get(assignment, [])}
+            row = table.get(student)
             percent = 100 * row.score / row.max_score if row and row.max_score else 0.0
-            entry[f"{assignment} (%)"] = round(percent, 1)
+            entry[f"{assignment} (%)"] = round(percent, 1) if table else ""
             total += ASSIGNMENT_WEIGHT * percent
         entry[f"final project (%, weight {PROJECT_WEIGHT:.0%})"] = ""
         entry["course total so far (%)"] = round(total, 1)
@@ -106,25 +192,46 @@ def write_summary(course: Course, rows: dict[str, list[Row]], path: Path) -> lis
     return summary
 
 
-def write_feedback(course: Course, assignment: str, rows: list[Row], out: Path) -> None:
-    """Feedback HTML per student into ``out/feedback/<student>/<assignment>/``."""
-    api = NbGraderAPI(coursedir=course.coursedir, config=course.config)
-    for row in rows:
-        target = out / "feedback" / row.student / assignment
-        if target.exists():
-            shutil.rmtree(target)
-        target.mkdir(parents=True)
-        if row.status == "error":
-            (target / "index.html").write_text(_error_page(assignment, row))
-            continue
-        result = api.generate_feedback(assignment, row.student, force=True)
-        source = course.path("feedback_directory") / row.student / assignment
-        if result.get("success") and source.is_dir():
-            for page in source.glob("*.html"):
-                shutil.copy(page, target / page.name)
-        else:
-            (target / "index.html").write_text(_error_page(assignment, Row(
-                row.student, "error", message="feedback could not be generated")))
+def write_feedback(course: Course, api: NbGraderAPI, assignment: str, row: Row,
+                   out: Path) -> Row:
+    """Feedback HTML for one student into ``out/feedback/<student>/<assignment>/``; returns
+    the row, turned into an error row if the feedback cannot be made."""
+    if not is_student_id(row.student):
+        return row
+    target = out / "feedback" / row.student / assignment
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    if row.status == "error":
+        (target / "index.html").write_text(_error_page(assignment, row))
+        return row
+    problem = _feedback_problem(course, api, assignment, row.student)
+    if problem:
+        row = Row(**{**asdict(row), "status": "error",
+                     "message": f"feedback not generated: {problem}"})
+        (target / "index.html").write_text(_error_page(assignment, row))
+        return row
+    source = course.path("feedback_directory") / row.student / assignment
+    for page in source.glob("*.html"):
+        shutil.copy(page, target / page.name)
+    return row
+
+
+def _feedback_problem(course: Course, api: NbGraderAPI, assignment: str,
+                      student: str) -> str:
+    """Generate one student's feedback with nbgrader; what went wrong, or ''."""
+    graded = course.path("autograded_directory") / student / assignment
+    for notebook in graded.glob("*.ipynb"):
+        size = notebook.stat().st_size
+        if size > MAX_GRADED_NOTEBOOK_BYTES:
+            return (f"{notebook.name} is {size / 1024**2:.0f} MiB, over the "
+                    f"{MAX_GRADED_NOTEBOOK_BYTES // 1024**2} MiB limit")
+    result = api.generate_feedback(assignment, student, force=True)
+    source = course.path("feedback_directory") / student / assignment
+    if not result.get("success") or not source.is_dir():
+        lines = (result.get("error") or result.get("log") or "unknown error").strip()
+        return lines.splitlines()[-1][:300] if lines else "unknown error"
+    return ""
 
 
 def _error_page(assignment: str, row: Row) -> str:
@@ -133,17 +240,25 @@ def _error_page(assignment: str, row: Row) -> str:
             f"<p>{html.escape(row.message)}</p><p>Score: 0. Please contact a TA.</p>")
 
 
-def report(course: Course, assignments: list[str], out: Path,
+def report(course: Course, assignments: list[str], out: Path | None = None,
            feedback: bool = True) -> dict[str, list[Row]]:
-    """Write every report for ``assignments`` into ``out``; returns the rows."""
+    """Every report for ``assignments`` into ``out`` (default ``<course root>/out``); the
+    course summary always covers every assignment of the course. Returns the rows."""
+    unknown = set(assignments) - set(course.assignments())
+    if unknown:
+        raise ValueError(f"no assignment {', '.join(sorted(unknown))} in "
+                         f"{course.path('source_directory')}")
+    out = out or default_out(course)
+    claim_output(course, out)
+    course.sync_due_dates()
     rows = {}
-    for assignment in assignments:
-        rows[assignment] = assignment_rows(course, assignment, out)
-        write_grades_csv(rows[assignment], out / f"grades-{assignment}.csv")
-        if feedback:
-            write_feedback(course, assignment, rows[assignment], out)
+    for assignment in course.assignments():
+        if assignment in assignments:
+            rows[assignment] = write_assignment(course, assignment, out, feedback)
+        else:
+            rows[assignment] = list(assignment_rows(course, assignment))
     write_summary(course, rows, out / "course-summary.csv")
-    return rows
+    return {assignment: rows[assignment] for assignment in assignments}
 
 
 def format_table(rows: dict[str, list[Row]]) -> str:
@@ -156,6 +271,7 @@ def format_table(rows: dict[str, list[Row]]) -> str:
         for r in table:
             note = "; ".join(filter(None, ["manual grading pending" if r.needs_manual_grade
                                            else "", r.message]))
-            lines.append(f"  {r.student:<18}{r.status:<14}{r.raw_score:>7.2f}{r.days_late:>6}"
-                         f"{r.penalty:>9.2f}{r.score:>8.2f}{r.max_score:>6.0f}  {note}"[:200])
+            lines.append(f"  {printable(r.student, 18):<18}{r.status:<14}{r.raw_score:>7.2f}"
+                         f"{r.days_late:>6}{r.penalty:>9.2f}{r.score:>8.2f}{r.max_score:>6.0f}"
+                         f"  {printable(note, 120)}")
     return "\n".join(lines)
