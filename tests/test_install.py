@@ -128,7 +128,11 @@ def test_the_demo_bundle_installs_by_its_readme(tmp_path):
     assert "include-system-site-packages = false" in (bundle / ".venv" / "pyvenv.cfg").read_text()
     _run([str(bin_dir / "jupyter"), "lab", "--version"], bundle, bin_dir)
     assert not (bin_dir / "autograder").exists()
-    for tool in ("pytest", "nbgrader", "autograder"):
+    etc = bundle / ".venv" / "etc" / "jupyter"
+    for config in (bundle / "jupyter-config").rglob("*.json"):  # the course's Jupyter settings
+        installed = etc / config.relative_to(bundle / "jupyter-config")
+        assert installed.read_text() == config.read_text(), installed
+    for tool in ("pytest", "autograder"):
         found = _run([str(bin_dir / "python"), "-c",
                       f"import importlib.util as u; print(u.find_spec('{tool}') is None)"], bundle)
         assert found.stdout.strip() == "True", tool

@@ -66,9 +66,6 @@ def student_lab(bundle: Path, start_lab, tmp_path_factory: pytest.TempPathFactor
     return start_lab(bundle, config)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="the bundle's own pyproject.toml (autograder/workflow/student_bundle/, "
-                          "workflow engineer) does not install jupyter-config/ yet")
 def test_installing_the_bundle_puts_its_jupyter_config_where_jupyter_reads_it(
         bundle: Path, tmp_path: Path):
     """What ``installed_config`` assumes: the bundle's wheel carries ``jupyter-config/X`` as
