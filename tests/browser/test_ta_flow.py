@@ -24,7 +24,7 @@ from nbclient import NotebookClient
 from nbgrader.api import Gradebook
 from playwright.sync_api import expect
 
-from autograder.workflow import demo, grade, release
+from autograder.workflow import control, demo, grade, release
 from autograder.workflow.course import Course
 
 ASSIGNMENT = "01-regression"
@@ -110,7 +110,7 @@ def test_ta_grades_a_written_answer_in_the_formgrader(course: Course, ta_lab: La
         formgrader = open_submission(page, ta_lab, course)
         score = formgrader.locator(f"input.score#{grade_id}")
         comment = formgrader.locator(f"textarea#{grade_id}-comment")
-        expect(formgrader.get_by_text(demo.WRITTEN)).to_be_visible(timeout=UI_TIMEOUT)
+        expect(formgrader.get_by_text(control.WRITTEN)).to_be_visible(timeout=UI_TIMEOUT)
         expect(score).to_have_value("", timeout=UI_TIMEOUT)
     with steps("give a manual score and a comment"):
         with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url
