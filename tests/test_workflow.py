@@ -174,7 +174,7 @@ def test_the_bundle_installs_the_students_own_environment(tmp_path, root):
         environment = archive.read("environment.yml").decode()
     assert "scripts" not in project["project"]          # no `autograder` command
     requirements = " ".join(project["project"]["dependencies"]) + environment
-    for tool in ("autograder", "pytest", "nbgrader", "ruff", "playwright", "psycopg"):
+    for tool in ("autograder", "pytest", "ruff", "playwright", "psycopg"):
         assert tool not in requirements, tool
     assert project["tool"]["setuptools"]["packages"] == ["lib"]
 
