@@ -32,7 +32,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.utils import parse_utc
 from tqdm import tqdm
 
-from autograder.sandbox import cgroups
+from autograder.sandbox import kernel as sandbox
 from autograder.workflow.course import Course
 
 RECORD = ".autograder.json"
@@ -199,7 +199,7 @@ def grade(course: Course, assignment: str, *, jobs: int | None = None,
             running.remove(task)
             bar.update(1)
     bar.close()
-    cgroups.sweep()  # those of workers killed at their time limit
+    sandbox.sweep()  # what workers killed at their time limit left behind
     return [outcomes[s] for s in sorted(outcomes)]
 
 
