@@ -14,6 +14,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode
 
@@ -76,6 +78,25 @@ def sweep() -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+class BoundedKernelClient(AsyncKernelClient):
+    """A kernel client whose sockets refuse any message part larger than
+    ``max_message_bytes`` (the connection is dropped and ZeroMQ reconnects) and queue at most
+    ``queued_messages`` messages each: whatever the kernel sends, what waits in the grader's
+    memory stays within their product."""
+
+    max_message_bytes = Integer(8 * 1024**2, help="Largest message part accepted from the "
+                                                  "kernel (bytes; 0: no limit).").tag(
+        config=True)
+    queued_messages = Integer(16, help="Messages queued per socket before the kernel has to "
+                                       "wait.").tag(config=True)
+
+    def _context_default(self) -> zmq.asyncio.Context:
+        context = super()._context_default()
+        context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes or -1)
+        context.setsockopt(zmq.RCVHWM, self.queued_messages)
+        return context
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager that starts the kernel through :func:`main`.
 
@@ -111,6 +132,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     require_isolation = Bool(False, help="Refuse to grade where bubblewrap does not work "
                                          "instead of grading without filesystem isolation.").tag(
         config=True)
+
+    client_class = Unicode("autograder.sandbox.kernel.BoundedKernelClient")
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

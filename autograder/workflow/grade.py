@@ -115,13 +115,15 @@ def _worker(course: Course, assignment: str, student: str, slot: int, jobs: int,
         record = _record_path(course, assignment, student)
         record.write_text(json.dumps({"hash": submission_hash(folder), "time": time.time()}))
     conn.send({"success": bool(result.get("success")),
-               "error": _last_line(result.get("error") or result.get("log") or "")})
+               "error": _last_line((result.get("log") or "") + (result.get("error") or ""))})
     conn.close()
 
 
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    errors = [line for line in lines if "Error" in line or "error" in line]
+    generic = ("NbGraderException", "There was an error processing", "Please see the")
+    errors = [line for line in lines if ("Error" in line or "error" in line)
+              and not any(g in line for g in generic)]
     return (errors or lines or ["unknown error"])[-1][:300]
 
 
