@@ -23,11 +23,16 @@ runs, cannot reach it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
+import re
+import resource
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_output, output_from_msg
@@ -46,6 +51,26 @@ from autograder.grading.verdict import (
     verdict_outputs,
 )
 from autograder.sandbox.kernel import SandboxedKernelManager
+
+
+@contextlib.contextmanager
+def memory_guard(growth: int) -> Iterator[None]:
+    """Let this process's heap grow by at most ``growth`` bytes meanwhile (RLIMIT_DATA): a
+    kernel that sends one message of a thousand parts under the size limit would otherwise
+    have ZeroMQ buffer all of it here. Past the limit ZeroMQ drops the connection (then
+    reconnected) and Python raises MemoryError: the submission fails, the worker survives."""
+    status = Path("/proc/self/status")
+    if growth <= 0 or not status.is_file():
+        yield
+        return
+    used = int(re.search(r"VmData:\s+(\d+) kB", status.read_text())[1]) * 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = used + growth if hard == resource.RLIM_INFINITY else min(used + growth, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
 class GradingEnvironmentError(RuntimeError):
@@ -87,6 +112,9 @@ class HiddenTestsExecute(Execute):
         config=True)
     max_notebook_output_bytes = Integer(OutputLimits.per_notebook,
                                         help="Outputs kept per notebook.").tag(config=True)
+    max_memory_growth = Integer(512 * 1024**2, help="How much this process's heap may grow "
+                                                    "while it grades one notebook (0: no "
+                                                    "limit).").tag(config=True)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,11 +137,12 @@ class HiddenTestsExecute(Execute):
                                                  self.max_notebook_output_bytes))
         separate = self.separate_probe_kernel and bool(self._questions)
         self._mode = "visible" if separate else "both"
-        nb, resources = super().preprocess(nb, resources, km=km)
-        if separate:
-            self._mode, self._kernel_dead = "probe", False
-            super().preprocess(self._probe_copy(nb), resources)
-            self.nb = nb
+        with memory_guard(self.max_memory_growth):
+            nb, resources = super().preprocess(nb, resources, km=km)
+            if separate:
+                self._mode, self._kernel_dead = "probe", False
+                super().preprocess(self._probe_copy(nb), resources)
+                self.nb = nb
         self._grade(nb, resources)
         return nb, resources
 
@@ -176,11 +205,13 @@ class HiddenTestsExecute(Execute):
             lock()
         return kc
 
+    start_new_kernel_client = run_sync(async_start_new_kernel_client)
+
     # -- cell level ---------------------------------------------------------------------
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
         if self._kernel_dead:
             return cell, resources
-        self._index = index
+        self._index, self._timed_out = index, False
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
@@ -188,6 +219,9 @@ class HiddenTestsExecute(Execute):
             return cell, resources
         except CellTimeoutError:  # the output stopped arriving (see outputs.refused_note)
             cell.outputs.append(refused_note(self._message_limit()))
+            self._timed_out = True
+        if self._timed_out:
+            self._reconnect()
         if self._mode != "probe":
             self._check_setup(cell)
             note = self._budget.note(index)
@@ -226,12 +260,24 @@ class HiddenTestsExecute(Execute):
         if not cell.get("metadata", {}).get("nbgrader", {}).get("locked"):
             self._student_code_ran = True
 
+    def _reconnect(self) -> None:
+        """After a timeout the kernel may have sent a message the client refused, which
+        ends ZeroMQ's connection: connect again (a kernel that does not answer is dead)."""
+        reconnect = getattr(self.kc, "reconnect", None)
+        if reconnect is None:
+            return
+        try:
+            run_sync(reconnect)(timeout=self.timeout or 60)
+        except RuntimeError:
+            self._kernel_dead = True
+
     def _message_limit(self) -> int:
         return int(getattr(self.kc, "max_message_bytes", 0))
 
     async def _async_handle_timeout(self, timeout: int, cell: Any = None) -> Any:
         """nbclient's timeout (interrupt the kernel), then kill whatever the kernel started:
         an interrupt stops the kernel's own loop, not a fork bomb's children."""
+        self._timed_out = True
         reply = await super()._async_handle_timeout(timeout, cell)
         kill_strays = getattr(self.km, "kill_strays", None)
         if kill_strays is not None and kill_strays():
@@ -244,7 +290,7 @@ class HiddenTestsExecute(Execute):
     def _probe(self, grade_id: str, index: int) -> str | None:
         nonce = new_nonce()
         probe = new_code_cell(kernel_code(self._calls[self._questions[grade_id]], nonce))
-        self._in_probe, self._probe_room = True, MAX_LINE + 1024
+        self._in_probe, self._probe_room, self._timed_out = True, MAX_LINE + 1024, False
         try:
             self.execute_cell(probe, index, store_history=False)
         except DeadKernelError:
@@ -253,9 +299,12 @@ class HiddenTestsExecute(Execute):
             return None
         except CellTimeoutError:
             self._why_unanswered[grade_id] = "the answer did not arrive in time"
+            self._reconnect()
             return None
         finally:
             self._in_probe = False
+        if self._timed_out:
+            self._reconnect()
         error = _first_error(probe)
         if error is not None and "CellTimeoutError" in error:
             self._why_unanswered[grade_id] = (f"the functions did not return within "

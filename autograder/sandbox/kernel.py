@@ -17,7 +17,7 @@ from typing import Any
 import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Bool, Integer, List, Unicode, default
 
 from autograder.sandbox import cgroups, mounts, run
 from autograder.sandbox.limits import KEPT_ENV, Policy, bwrap_works
@@ -96,6 +96,16 @@ class BoundedKernelClient(AsyncKernelClient):
         context.setsockopt(zmq.RCVHWM, self.queued_messages)
         return context
 
+    async def reconnect(self, timeout: float = 30) -> None:
+        """Open the channels anew: ZeroMQ ends a connection for good when it refuses a
+        message, so after one, nothing more would arrive from the kernel."""
+        for name in ("_iopub_channel", "_shell_channel", "_control_channel", "_stdin_channel"):
+            channel = getattr(self, name)
+            if channel is not None:
+                channel.close()
+                setattr(self, name, None)
+        await self._async_wait_for_ready(timeout)
+
 
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager that starts the kernel through :func:`main`.
@@ -133,7 +143,9 @@ class SandboxedKernelManager(AsyncKernelManager):
                                          "instead of grading without filesystem isolation.").tag(
         config=True)
 
-    client_class = Unicode("autograder.sandbox.kernel.BoundedKernelClient")
+    @default("client_factory")
+    def _bounded_client(self) -> type:
+        return BoundedKernelClient
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -113,6 +113,9 @@ def apply_limits(policy: Policy) -> None:
         _, hard = resource.getrlimit(kind)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(kind, (value, value))
+    # The grading process bounds its own heap (RLIMIT_DATA, see grading.preprocessors);
+    # the kernel has its address-space and cgroup limits instead.
+    resource.setrlimit(resource.RLIMIT_DATA, (resource.getrlimit(resource.RLIMIT_DATA)[1],) * 2)
 
 
 def _die_with_parent() -> None:
