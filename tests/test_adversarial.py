@@ -30,6 +30,7 @@ from conftest import ROOT, make_course
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 
+from autograder.grading.outputs import OutputLimits
 from autograder.sandbox import cgroups, run
 from autograder.sandbox.limits import bwrap_works
 from autograder.workflow import grade as batch
@@ -328,6 +329,17 @@ def _strings(value: object) -> list[str]:
     if isinstance(value, list):
         return [s for item in value for s in _strings(item)]
     return []
+
+
+def test_the_honest_graded_notebook_keeps_its_plots(corpus):
+    """Written answers refer to plots: the TA sees them in the formgrader (inline PNGs)."""
+    course = corpus["course"]
+    nb = nbformat.read(course.path("autograded_directory") / "honest" / ASSIGNMENT /
+                       f"{NOTEBOOK}.ipynb", as_version=4)
+    images = [o.data["image/png"] for cell in nb.cells if cell.cell_type == "code"
+              for o in cell.outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 3
+    assert all(1000 < len(image) <= OutputLimits.per_output for image in images)
 
 
 def test_worker_memory_and_grader_disk_stay_bounded(corpus):

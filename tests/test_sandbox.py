@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -119,10 +120,11 @@ def test_a_closed_folder_above_python_is_veiled_and_python_bound_back(tmp_path):
     closed.chmod(0o700)
     plan = mounts.plan(source=str(tmp_path), hide=[], expose=[],
                        reachable=[str(closed / "python")], writable=[], disk_bytes=1024**2)
-    assert mounts.closed_ancestor(str(closed / "python")) == str(closed)
+    veil = mounts.closed_ancestor(str(closed / "python"))  # the outermost closed folder
+    assert veil is not None and closed.is_relative_to(veil)
     kinds = [(m.kind, m.dest) for m in plan]
-    assert ("tmpfs", str(closed)) in kinds and ("ro-bind", str(closed / "python")) in kinds
-    assert kinds.index(("tmpfs", str(closed))) < kinds.index(("ro-bind", str(closed / "python")))
+    assert ("tmpfs", veil) in kinds and ("ro-bind", str(closed / "python")) in kinds
+    assert kinds.index(("tmpfs", veil)) < kinds.index(("ro-bind", str(closed / "python")))
 
 
 @ROOT_ONLY
@@ -222,3 +224,31 @@ def test_the_interpreter_check_names_what_to_do(monkeypatch):
             manager._check_isolation(True, True, 61000)
     finally:
         shutil.rmtree(manager._private)
+
+
+def test_a_setup_cell_that_fails_before_student_code_stops_the_submission(tmp_path):
+    """The course's lib hidden from the kernel: an error naming the cause, not a class 0."""
+    from conftest import make_course
+
+    from autograder.workflow import grade as batch
+    from autograder.workflow import release
+    from autograder.workflow.course import Course
+    from autograder.workflow.demo import answer_sources
+
+    (tmp_path / "course").mkdir()
+    course = Course.load(make_course(tmp_path / "course"),
+                         SandboxedKernelManager={"expose": [sys.prefix]})
+    release.generate(course, ["01-regression"])
+    source = course.path("source_directory") / "01-regression" / "regression.ipynb"
+    nb = nbformat.read(course.path("release_directory") / "01-regression" / "regression.ipynb",
+                       as_version=4)
+    answers = answer_sources(source)
+    for cell in nb.cells:
+        cell.source = answers.get(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source)
+    folder = course.path("submitted_directory") / "reference" / "01-regression"
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / "regression.ipynb")
+    (folder / "timestamp.txt").write_text("2026-10-01 12:00:00 UTC")
+    outcome, = batch.grade(course, "01-regression", jobs=1, progress=False)
+    assert outcome.status == "error"
+    assert "setup cell failed" in outcome.message and "No module named 'lib'" in outcome.message

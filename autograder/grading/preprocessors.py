@@ -198,15 +198,6 @@ class HiddenTestsExecute(Execute):
             km.matplotlib_backend = "agg"  # nobody sees its figures
         return km
 
-    async def async_start_new_kernel_client(self) -> Any:
-        kc = await super().async_start_new_kernel_client()
-        lock = getattr(self.km, "lock", None)
-        if lock is not None:  # the kernel has bound its sockets: it may write no more there
-            lock()
-        return kc
-
-    start_new_kernel_client = run_sync(async_start_new_kernel_client)
-
     # -- cell level ---------------------------------------------------------------------
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
         if self._kernel_dead:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import glob
 import json
@@ -10,6 +11,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -228,12 +230,25 @@ class SandboxedKernelManager(AsyncKernelManager):
                    json.dumps(asdict(policy)), "--", *kernel_cmd]
         await super()._async_launch_kernel(wrapped, **kw)
 
-    def lock(self) -> None:
-        """Once the kernel has bound its sockets, take its private folder back: the kernel
-        can then write nothing on the grader's disk (where it runs as its own uid)."""
-        if os.geteuid() == 0:
-            os.chown(self._private, 0, 0)
-            os.chmod(self._private, 0o700)
+    async def _async_post_start_kernel(self, **kw: Any) -> None:
+        await super()._async_post_start_kernel(**kw)
+        await self._lock_when_bound()
+
+    async def _lock_when_bound(self, timeout: float = 120) -> None:
+        """Once the kernel has bound its sockets (before it can run any code: that needs a
+        request), take its private folder back: a kernel that runs as its own uid can then
+        write nothing on the grader's disk."""
+        if os.geteuid() != 0:
+            return
+        ports = (self.shell_port, self.iopub_port, self.stdin_port, self.control_port,
+                 self.hb_port)
+        deadline = time.monotonic() + timeout
+        while not all(os.path.exists(f"{self.ip}-{port}") for port in ports):
+            if time.monotonic() > deadline or not await self.is_alive():
+                return  # it never becomes ready: nothing will run in it
+            await asyncio.sleep(0.02)
+        os.chown(self._private, 0, 0)
+        os.chmod(self._private, 0o700)
 
     def kill_strays(self, everything: bool = False) -> int:
         """Kill what the kernel started (a fork bomb's children, background processes),

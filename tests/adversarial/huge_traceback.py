@@ -1,6 +1,6 @@
-"""Raise an exception whose message is 128 MB (a 2.7 GiB worker, a 572 MiB notebook).
+"""Raise an exception whose message is 64 MB (a 2.7 GiB worker, a 572 MiB notebook).
 
 target: q3-empirical_risk
 keep_reference: true
 """
-raise ValueError("z" * (128 * 1024 * 1024))
+raise ValueError("z" * (64 * 1024 * 1024))

@@ -2,7 +2,7 @@
 
 target: q5-one_hot
 keep_reference: true
-absent: LEAKED-(update|thread)
+absent: LEAKED-(update|thread) \[
 """
 import inspect
 import threading
