@@ -243,7 +243,7 @@ def _stopped(attempt: Attempt, outcomes: list, scores: dict) -> bool:
     outcome = next(o for o in outcomes if o.student == attempt.name)
     grades = scores.get(attempt.name, ({}, MAX_POINTS))[0]
     if outcome.status == "error":
-        return not any(grades.values())
+        return not attempt.keep_reference and not any(grades.values())
     total = sum(v for v in grades.values() if v is not None)
     return all(grades.get(cell) == 0 for cell in attempt.zero) and \
         total <= HONEST_AUTO_POINTS and (not attempt.keep_reference or
@@ -270,6 +270,7 @@ def test_attempt_earns_nothing_it_targets(corpus, attempt):
     if attempt not in corpus["attempts"]:
         pytest.skip("needs bubblewrap isolation or a root grader")
     outcome = corpus["outcomes"][attempt.name]
+    assert not (attempt.keep_reference and outcome.status == "error"), outcome.message
     if outcome.status == "error":  # stopped by the batch (time limit): scores nothing
         assert attempt.name not in corpus["scores"] or not any(
             corpus["scores"][attempt.name][0].values())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import glob
 import json
@@ -11,7 +10,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -97,6 +95,14 @@ class BoundedKernelClient(AsyncKernelClient):
         context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes or -1)
         context.setsockopt(zmq.RCVHWM, self.queued_messages)
         return context
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        await super()._async_wait_for_ready(timeout)
+        lock = getattr(self.parent, "lock", None)
+        if lock is not None:
+            lock()
+
+    wait_for_ready = _async_wait_for_ready
 
     async def reconnect(self, timeout: float = 30) -> None:
         """Open the channels anew: ZeroMQ ends a connection for good when it refuses a
@@ -230,25 +236,13 @@ class SandboxedKernelManager(AsyncKernelManager):
                    json.dumps(asdict(policy)), "--", *kernel_cmd]
         await super()._async_launch_kernel(wrapped, **kw)
 
-    async def _async_post_start_kernel(self, **kw: Any) -> None:
-        await super()._async_post_start_kernel(**kw)
-        await self._lock_when_bound()
-
-    async def _lock_when_bound(self, timeout: float = 120) -> None:
-        """Once the kernel has bound its sockets (before it can run any code: that needs a
-        request), take its private folder back: a kernel that runs as its own uid can then
-        write nothing on the grader's disk."""
-        if os.geteuid() != 0:
-            return
-        ports = (self.shell_port, self.iopub_port, self.stdin_port, self.control_port,
-                 self.hb_port)
-        deadline = time.monotonic() + timeout
-        while not all(os.path.exists(f"{self.ip}-{port}") for port in ports):
-            if time.monotonic() > deadline or not await self.is_alive():
-                return  # it never becomes ready: nothing will run in it
-            await asyncio.sleep(0.02)
-        os.chown(self._private, 0, 0)
-        os.chmod(self._private, 0o700)
+    def lock(self) -> None:
+        """Take the kernel's private folder back once it is ready (it has bound its sockets
+        and written its connection file, and can run code only on request from now on): a
+        kernel that runs as its own uid can then write nothing on the grader's disk."""
+        if os.geteuid() == 0:
+            os.chown(self._private, 0, 0)
+            os.chmod(self._private, 0o700)
 
     def kill_strays(self, everything: bool = False) -> int:
         """Kill what the kernel started (a fork bomb's children, background processes),
