@@ -26,6 +26,8 @@ from __future__ import annotations
 import ctypes
 import os
 import stat
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,14 +165,13 @@ def enter(mounts: list[Mount], uid: int) -> None:
 
 
 def can_enter() -> bool:
-    """Whether this process may make a private mount namespace (root, not in a container
-    that forbids it); tried in a child so that this process is unchanged."""
+    """Whether a root launcher may make a private mount namespace here (not in a container
+    that forbids it); tried in a fresh interpreter, as the launcher will."""
     if os.geteuid() != 0:
         return False
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os._exit(_libc().unshare(_CLONE_NEWNS) != 0)
-        except BaseException:
-            os._exit(1)
-    return os.waitpid(pid, 0)[1] == 0
+    probe = ("import ctypes, sys; "
+             f"sys.exit(ctypes.CDLL(None, use_errno=True).unshare({_CLONE_NEWNS}) != 0)")
+    try:
+        return subprocess.run([sys.executable, "-c", probe], timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
