@@ -20,9 +20,10 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
+from autograder.grading.active_content import RemoveActiveContent
 from autograder.grading.late import LatePolicy, StrictLatePenalties
 from autograder.grading.preprocessors import HiddenTestsExecute
-from autograder.grading.sanitize import ForgetUnknownCells
+from autograder.grading.sanitize import ForgetUnknownCells, RefuseLinks
 
 c = get_config()  # noqa: F821 (injected by traitlets when nbgrader loads this file)
 
@@ -37,9 +38,11 @@ c.CourseDirectory.feedback_directory = "feedback"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Sanitize: nbgrader's own steps, plus one that turns duplicated or unknown graded cells
-# into ordinary cells instead of failing the submission (autograder/grading/sanitize.py).
+# Sanitize: nbgrader's own steps, plus one that refuses a submission holding symbolic links
+# (nbgrader would follow them) and one that turns duplicated or unknown graded cells into
+# ordinary cells instead of failing the submission (autograder/grading/sanitize.py).
 c.Autograde.sanitize_preprocessors = [
+    RefuseLinks,
     ClearOutput,
     DeduplicateIds,
     ForgetUnknownCells,
@@ -60,9 +63,24 @@ c.Autograde.autograde_preprocessors = [
     SaveAutoGrades,
     StrictLatePenalties,  # nbgrader's AssignLatePenalties on strictly read submission times
     CheckCellMetadata,
+    RemoveActiveContent,
 ]
 c.HiddenTestsExecute.timeout = 120          # seconds per cell (and per probe)
 c.HiddenTestsExecute.interrupt_on_timeout = True
+# Probes run in a second kernel whose outputs are never kept: no hidden-test input can reach
+# the graded notebook or the feedback (False: one kernel, about a third faster).
+c.HiddenTestsExecute.separate_probe_kernel = True
+
+# What a kernel's outputs may cost (docs/security.md). Enforced by the grader as messages
+# arrive: larger outputs are cut, with a note the TA and the student read.
+c.HiddenTestsExecute.max_output_bytes = 2 * 1024**2           # one output (text, image)
+c.HiddenTestsExecute.max_cell_output_bytes = 4 * 1024**2      # all outputs of a cell
+c.HiddenTestsExecute.max_notebook_output_bytes = 16 * 1024**2  # all outputs of a notebook
+c.BoundedKernelClient.max_message_bytes = 8 * 1024**2  # a larger message part is refused
+c.BoundedKernelClient.queued_messages = 16             # per socket, before the kernel waits
+# What a kernel may use: its private /tmp (its working folder, all it may write) and memory.
+c.SandboxedKernelManager.disk_bytes = 512 * 1024**2
+c.SandboxedKernelManager.group_memory_bytes = 6 * 1024**3
 c.ClearMetadataPreprocessor.enabled = True
 c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = [("nbgrader",)]
 c.IgnorePattern.pattern = r".*(UserWarning|RuntimeWarning|DeprecationWarning|FutureWarning).*"
@@ -78,6 +96,7 @@ c.LatePolicy.due_dates = {
 }
 c.LatePolicy.grace_seconds = 0
 
-# Feedback shows answers, outputs and the hidden tests' messages, never their source.
+# Feedback shows answers, outputs and the hidden tests' messages, never their source, and
+# nothing that runs in the student's browser (autograder/grading/active_content.py).
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests,
-                                    ClearMarkScheme]
+                                    ClearMarkScheme, RemoveActiveContent]

@@ -2,16 +2,24 @@
 
 Each file is one submission, named by what it attempts: its code replaces one answer cell
 of Assignment 1 (the other answers are the reference unless it says ``blank_others``), and
-its docstring says which tests cells must score zero. All of them are graded in one batch
-beside an honest submission, which must keep full marks; no attempt may stop or hang the
-batch, raise its own maximum, or change anything outside its own kernel's private folder.
+its docstring says which tests cells must score zero (``zero``), whether the reference
+answer stays (``keep_reference``: then no point may be lost either), links to place in the
+submission folder (``link``), a written answer (``written``) and what must never appear in
+its graded notebook or feedback (``absent``: regular expressions). All of them are graded in
+one batch beside an honest submission, which must keep full marks; no attempt may stop or
+hang the batch, raise its own maximum, change anything outside its own kernel's private
+folder, or push a grading worker's memory or the grader's disk past the documented bounds.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
+import os
 import re
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +28,10 @@ import nbformat
 import pytest
 from conftest import ROOT, make_course
 from nbgrader.api import Gradebook
+from nbgrader.apps import NbGraderAPI
 
-from autograder.sandbox.cgroups import ROOT as CGROUPS
+from autograder.grading.outputs import OutputLimits
+from autograder.sandbox import cgroups, run
 from autograder.sandbox.limits import bwrap_works
 from autograder.workflow import grade as batch
 from autograder.workflow import release
@@ -34,6 +44,10 @@ ASSIGNMENT, NOTEBOOK = "01-regression", "regression"
 CORPUS = Path(__file__).parent / "adversarial"
 HONEST_AUTO_POINTS = 22.0
 MAX_POINTS = 25.0
+#: The documented bounds (docs/security.md): a grading worker's resident memory, and what
+#: the kernels of a run may keep on the grader's disk (their private folders: sockets).
+WORKER_MEMORY_BYTES = 1024**3
+PRIVATE_DISK_BYTES = 16 * 1024**2
 
 
 @dataclass
@@ -47,6 +61,10 @@ class Attempt:
     blank_others: bool = False
     edit: str | None = None
     needs_isolation: bool = False
+    needs_root: bool = False
+    link: str | None = None
+    written: str | None = None
+    absent: list[str] = field(default_factory=list)
 
 
 def load(path: Path) -> Attempt:
@@ -58,7 +76,15 @@ def load(path: Path) -> Attempt:
         code=text[len(doc) + 6:], keep_reference=fields.get("keep_reference") == "true",
         zero=[z.strip() for z in fields.get("zero", "").split(",") if z.strip()],
         blank_others=fields.get("blank_others") == "true", edit=fields.get("edit"),
-        needs_isolation=fields.get("needs_isolation") == "true")
+        needs_isolation=fields.get("needs_isolation") == "true",
+        needs_root=fields.get("needs_root") == "true", link=fields.get("link"),
+        written=fields.get("written"),
+        absent=[a.strip() for a in fields.get("absent", "").split(", ") if a.strip()])
+
+
+def runnable(attempt: Attempt) -> bool:
+    return (bwrap_works() or not attempt.needs_isolation) and \
+        (os.geteuid() == 0 or not attempt.needs_root)
 
 
 ATTEMPTS = [load(p) for p in sorted(CORPUS.glob("*.py"))]
@@ -84,7 +110,13 @@ def _edit(nb: nbformat.NotebookNode, edit: str) -> None:
         nb.cells.insert(index + 1, fake)
 
 
-def _submission(course: Course, attempt: Attempt | None) -> nbformat.NotebookNode:
+def _fill(text: str, course: Course, secret: Path) -> str:
+    return text.replace("{course}", str(course.root)).replace("{repo}", str(ROOT)) \
+        .replace("{secret}", str(secret))
+
+
+def _submission(course: Course, attempt: Attempt | None,
+                secret: Path) -> nbformat.NotebookNode:
     source = course.path("source_directory") / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     nb = nbformat.read(course.path("release_directory") / ASSIGNMENT / f"{NOTEBOOK}.ipynb", 4)
     answers = answer_sources(source)
@@ -92,11 +124,12 @@ def _submission(course: Course, attempt: Attempt | None) -> nbformat.NotebookNod
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id not in answers:
             continue
-        if attempt is None or (grade_id != attempt.target and not attempt.blank_others):
+        if attempt is not None and attempt.written and cell.cell_type == "markdown":
+            cell.source = attempt.written
+        elif attempt is None or (grade_id != attempt.target and not attempt.blank_others):
             cell.source = answers[grade_id]
         elif grade_id == attempt.target:
-            code = attempt.code.replace("{course}", str(course.root)).replace("{repo}",
-                                                                              str(ROOT))
+            code = _fill(attempt.code, course, secret)
             cell.source = (answers[grade_id] + "\n" if attempt.keep_reference else "") + code
     if attempt is not None and attempt.edit:
         _edit(nb, attempt.edit)
@@ -108,41 +141,117 @@ def _digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def _secret(folder: Path, course: Course) -> Path:
+    """A root-only folder (0700) holding the reference answer of Q1 in a 0600 file."""
+    folder.mkdir(mode=0o700)
+    answers = answer_sources(course.path("source_directory") / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+    (folder / "q1.py").write_text(answers["q1-fit_simple_linear"])
+    (folder / "q1.py").chmod(0o600)
+    return folder
+
+
+def _children() -> list[int]:
+    found = []
+    for task in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        found += [int(pid) for pid in task.read_text().split()]
+    return found
+
+
+def _peak_rss(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) * 1024
+
+
+def _private_bytes() -> int:
+    total = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{run.prefix()}*"):
+        for top, _, files in os.walk(folder):
+            for name in files:
+                with contextlib.suppress(OSError):
+                    total += os.lstat(os.path.join(top, name)).st_size
+    return total
+
+
+class Sampler(threading.Thread):
+    """Peak resident memory of the grading workers (this process's children) and peak size
+    of this run's private folders, while the batch runs."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stop, self.worker, self.disk = threading.Event(), 0, 0
+
+    def run(self) -> None:
+        while not self.stop.wait(0.05):
+            for pid in _children():
+                with contextlib.suppress(OSError, TypeError):
+                    self.worker = max(self.worker, _peak_rss(pid))
+            self.disk = max(self.disk, _private_bytes())
+
+
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     course_root = make_course(tmp_path_factory.mktemp("adversarial"))
     course = Course.load(course_root, HiddenTestsExecute={"timeout": 5})
     release.generate(course, [ASSIGNMENT])
-    attempts = [a for a in ATTEMPTS if bwrap_works() or not a.needs_isolation]
+    secret = _secret(tmp_path_factory.mktemp("root-only") / "secret", course)
+    attempts = [a for a in ATTEMPTS if runnable(a)]
     students = {"honest": None, **{a.name: a for a in attempts}}
     for student, attempt in students.items():
         folder = course.path("submitted_directory") / student / ASSIGNMENT
         folder.mkdir(parents=True)
-        nbformat.write(_submission(course, attempt), folder / f"{NOTEBOOK}.ipynb")
+        nbformat.write(_submission(course, attempt, secret), folder / f"{NOTEBOOK}.ipynb")
         (folder / "timestamp.txt").write_text("2026-10-01 12:00:00.000000 UTC")
+        if attempt is not None and attempt.link:
+            name, target = _fill(attempt.link, course, secret).split(" -> ")
+            (folder / name).unlink(missing_ok=True)
+            (folder / name).symlink_to(target)
     out = course_root / "out"
     out.mkdir()
     (out / "grades-01-regression.csv").write_text("student,score\nhonest,22\n")
     submitted_before = _digest(course.path("submitted_directory"))
+    sampler = Sampler()
+    sampler.start()
     start = time.monotonic()
     outcomes = batch.grade(course, ASSIGNMENT, jobs=2, submission_timeout=90, progress=False)
     elapsed = time.monotonic() - start
+    sampler.stop.set()
+    sampler.join()
     with Gradebook(course.db_url) as gb:
         scores = {s.student.id: ({g.name: g.score for nb in s.notebooks for g in nb.grades},
                                  s.max_score)
                   for s in gb.assignment_submissions(ASSIGNMENT)}
-    print(f"\nadversarial corpus: {len(attempts)} attempts graded with an honest submission "
-          f"in {elapsed:.0f} s")
+    api = NbGraderAPI(coursedir=course.coursedir, config=course.config)
+    for attempt in attempts:
+        if attempt.absent and (course.path("autograded_directory") / attempt.name).is_dir():
+            api.generate_feedback(ASSIGNMENT, attempt.name)
+    stopped = sum(_stopped(a, outcomes, scores) for a in attempts)
+    print(f"\nadversarial corpus: {len(attempts)} attempts, {stopped} stopped, graded with an "
+          f"honest submission in {elapsed:.0f} s; peak worker memory "
+          f"{sampler.worker / 1024**2:.0f} MiB, peak private folders "
+          f"{sampler.disk / 1024**2:.1f} MiB")
     for student, outcome in sorted({o.student: o for o in outcomes}.items()):
         total = sum(v or 0 for v in scores.get(student, ({}, 0))[0].values())
         print(f"  {student:<32}{outcome.status:<8}{outcome.seconds:6.1f} s  "
               f"{total:5.1f} points  {outcome.message[:60]}")
     return {"course": course, "attempts": attempts, "outcomes": {o.student: o for o in outcomes},
-            "scores": scores, "elapsed": elapsed, "submitted_before": submitted_before}
+            "scores": scores, "elapsed": elapsed, "submitted_before": submitted_before,
+            "sampler": sampler}
 
 
-def test_the_corpus_covers_the_attacks_of_the_issue():
-    assert len(ATTEMPTS) >= 24
+def _stopped(attempt: Attempt, outcomes: list, scores: dict) -> bool:
+    """Whether the attempt earned nothing it targeted (the same test as below, as a count)."""
+    outcome = next(o for o in outcomes if o.student == attempt.name)
+    grades = scores.get(attempt.name, ({}, MAX_POINTS))[0]
+    if outcome.status == "error":
+        return not attempt.keep_reference and not any(grades.values())
+    total = sum(v for v in grades.values() if v is not None)
+    return all(grades.get(cell) == 0 for cell in attempt.zero) and \
+        total <= HONEST_AUTO_POINTS and (not attempt.keep_reference or
+                                         total == HONEST_AUTO_POINTS)
+
+
+def test_the_corpus_covers_the_attacks_of_the_issues():
+    assert len(ATTEMPTS) >= 38
 
 
 def test_batch_finished_every_submission(corpus):
@@ -159,8 +268,9 @@ def test_honest_submission_keeps_full_marks(corpus):
 @pytest.mark.parametrize("attempt", ATTEMPTS, ids=[a.name for a in ATTEMPTS])
 def test_attempt_earns_nothing_it_targets(corpus, attempt):
     if attempt not in corpus["attempts"]:
-        pytest.skip("needs bubblewrap isolation")
+        pytest.skip("needs bubblewrap isolation or a root grader")
     outcome = corpus["outcomes"][attempt.name]
+    assert not (attempt.keep_reference and outcome.status == "error"), outcome.message
     if outcome.status == "error":  # stopped by the batch (time limit): scores nothing
         assert attempt.name not in corpus["scores"] or not any(
             corpus["scores"][attempt.name][0].values())
@@ -183,6 +293,56 @@ def test_nothing_outside_the_sandbox_changed(corpus):
 
 
 def test_no_kernel_outlives_the_batch(corpus):
-    leftovers = list(CGROUPS.glob("*/autograder-kernel-*")) + \
-        list(CGROUPS.glob("autograder-kernel-*"))
-    assert leftovers == []
+    """This run's kernels only: other graders may be busy on the same machine."""
+    assert cgroups.groups() == []
+    assert list(Path(tempfile.gettempdir()).glob(f"{run.prefix()}*")) == []
+
+
+@pytest.mark.parametrize("attempt", [a for a in ATTEMPTS if a.absent],
+                         ids=[a.name for a in ATTEMPTS if a.absent])
+def test_nothing_of_the_attempt_reaches_notebook_or_feedback(corpus, attempt):
+    course = corpus["course"]
+    graded = [*(course.path("autograded_directory") / attempt.name).rglob("*.ipynb")]
+    feedback = [*(course.path("feedback_directory") / attempt.name).rglob("*.html")]
+    assert len(graded) == len(feedback) == 1, "no graded notebook or feedback to check"
+    rendered = {"graded notebook": _rendered_parts(graded[0]),
+                "feedback": feedback[0].read_text()}
+    for where, text in rendered.items():
+        for pattern in attempt.absent:
+            found = re.search(pattern, text)
+            assert found is None, f"the {where} holds {found[0][:80]!r}"
+
+
+def _rendered_parts(path: Path) -> str:
+    """What of a notebook a page renders as HTML: outputs, markdown, prompts (code is
+    highlighted, hence escaped)."""
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(_strings([cell.source if cell.cell_type != "code" else
+                               [str(cell.get("execution_count")), cell.outputs]
+                               for cell in nb.cells]))
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+def test_the_honest_graded_notebook_keeps_its_plots(corpus):
+    """Written answers refer to plots: the TA sees them in the formgrader (inline PNGs)."""
+    course = corpus["course"]
+    nb = nbformat.read(course.path("autograded_directory") / "honest" / ASSIGNMENT /
+                       f"{NOTEBOOK}.ipynb", as_version=4)
+    images = [o.data["image/png"] for cell in nb.cells if cell.cell_type == "code"
+              for o in cell.outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 3
+    assert all(1000 < len(image) <= OutputLimits.per_output for image in images)
+
+
+def test_worker_memory_and_grader_disk_stay_bounded(corpus):
+    assert 0 < corpus["sampler"].worker < WORKER_MEMORY_BYTES
+    assert corpus["sampler"].disk < PRIVATE_DISK_BYTES

@@ -12,9 +12,21 @@ import numpy as np
 import pytest
 import torch
 
-from autograder.grading.answers import decode_answer, decode_probe_line, find_probe_line
+from autograder.grading.answers import (
+    MAX_LINE,
+    decode_answer,
+    decode_probe_line,
+    find_probe_line,
+)
 from autograder.grading.checks import CheckFailed, expect_array, expect_scalar, expect_tensor
-from autograder.grading.probe import Call, TensorArg, kernel_code, new_nonce
+from autograder.grading.probe import (
+    MAX_ELEMENTS,
+    Call,
+    TensorArg,
+    kernel_code,
+    new_nonce,
+    probe_in_process,
+)
 from autograder.grading.verdict import answers_in_process
 
 
@@ -131,3 +143,14 @@ def test_kernel_code_leaves_no_names_behind():
     namespace = {"f": lambda: 1.0}
     exec(kernel_code({"c": Call("f")}, new_nonce()), namespace)
     assert set(namespace) - {"__builtins__"} == {"f"}
+
+
+def test_one_probe_sends_back_a_bounded_count_of_numbers():
+    """A huge answer is "too large"; the other answers of the same probe still arrive, and
+    the line stays far below the grader's message limit."""
+    calls = {"huge": Call("huge"), "small": Call("small")}
+    namespace = {"huge": lambda: np.zeros(MAX_ELEMENTS + 1), "small": lambda: np.ones(3)}
+    line = probe_in_process(calls, namespace)
+    answers = decode_probe_line(line, calls)
+    assert answers["huge"].kind == "too_large" and answers["small"].kind == "array"
+    assert len(line) < MAX_LINE

@@ -16,6 +16,8 @@ import signal
 import time
 from pathlib import Path
 
+from autograder.sandbox import run
+
 ROOT = Path("/sys/fs/cgroup")
 
 
@@ -74,12 +76,22 @@ def destroy(folders: list[str]) -> None:
             os.rmdir(folder)
 
 
-def sweep() -> None:
-    """Remove empty kernel cgroups left by killed workers (a busy one is left alone)."""
-    for folder in [*ROOT.glob("*/autograder-kernel-*"), *ROOT.glob("autograder-kernel-*")]:
-        with contextlib.suppress(OSError):
-            if not (folder / "cgroup.procs").read_text().strip():
-                os.rmdir(folder)
+def groups(run_id: str = run.RUN) -> list[Path]:
+    """The kernel cgroups of grading run ``run_id`` (every controller)."""
+    return [folder for folder in [*ROOT.glob(f"*/{run.PREFIX}*"), *ROOT.glob(f"{run.PREFIX}*")]
+            if run.matches(folder.name, run_id)]
+
+
+def sweep(run_id: str = run.RUN) -> None:
+    """Kill and remove the kernel cgroups of ``run_id`` (those of workers killed at their
+    time limit), and remove empty ones left by runs whose process has exited. Other
+    graders' groups on the same machine are never touched."""
+    destroy([str(folder) for folder in groups(run_id)])
+    for folder in [*ROOT.glob(f"*/{run.PREFIX}*"), *ROOT.glob(f"{run.PREFIX}*")]:
+        if run.is_stale(folder.name):
+            with contextlib.suppress(OSError):
+                if not (folder / "cgroup.procs").read_text().strip():
+                    os.rmdir(folder)
 
 
 def kill_strays(folders: list[str], keep: set[int]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 import logging
@@ -13,44 +14,105 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Bool, Integer, List, Unicode, default
 
-from autograder.sandbox import cgroups
+from autograder.sandbox import cgroups, mounts, run
 from autograder.sandbox.limits import KEPT_ENV, Policy, bwrap_works
 
 log = logging.getLogger(__name__)
 
-
-#: A notebook's folder is copied for its kernel; a larger one is refused (it is not a
-#: submission folder: something is misconfigured).
-MAX_COPY_FILES = 2000
-MAX_COPY_BYTES = 512 * 1024**2
+#: The kernel's matplotlib backend: figures become inline PNG outputs, so the graded
+#: notebook keeps the student's plots (bounded like every output).
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 
 
-def _copy_workdir(source: Path, target: Path) -> None:
-    """Copy the notebook's folder (data files it may read) for the kernel's private use."""
-    files = [p for p in source.rglob("*") if p.is_file() and not p.is_symlink()]
-    if len(files) > MAX_COPY_FILES or sum(p.stat().st_size for p in files) > MAX_COPY_BYTES:
-        raise RuntimeError(f"refusing to copy {source} for a kernel: it is too large to be "
-                           "a submission folder")
+def _copy_workdir(source: Path, target: Path, max_bytes: int) -> None:
+    """Copy the notebook folder's regular files (never following a link) for a kernel that
+    runs without private mounts."""
+    files = [source / relative for relative in mounts._regular_files(str(source))]
+    if sum(p.stat().st_size for p in files) > max_bytes:
+        raise RuntimeError(f"refusing to copy {source} for a kernel: it is larger than the "
+                           "kernel's disk quota")
     for path in files:
         destination = target / path.relative_to(source)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, destination)
+        shutil.copyfile(path, destination, follow_symlinks=False)
 
 
 def _has_gpu() -> bool:
     return bool(glob.glob("/dev/nvidia[0-9]*"))
 
 
-def _others_can_run_python() -> bool:
-    """Whether another uid can run this interpreter (not so under a private /root/.pyenv)."""
-    for base in {Path(sys.base_prefix), Path(sys.prefix)}:
-        for folder in [base, *base.parents]:
+def _python_installation() -> list[str]:
+    """The folders a kernel needs to start this interpreter."""
+    return sorted({sys.prefix, sys.base_prefix,
+                   os.path.dirname(os.path.dirname(os.path.realpath(sys.executable)))})
+
+
+def _others_can_run_python(whole_path: bool) -> bool:
+    """Whether another uid can run this interpreter: its folders readable by others and,
+    if ``whole_path``, every folder above them too (not so under a private /root/.pyenv)."""
+    for base in map(Path, _python_installation()):
+        for folder in [base, *base.parents] if whole_path else [base]:
             if folder.stat().st_mode & 0o005 != 0o005:
                 return False
     return True
+
+
+@functools.lru_cache(maxsize=1)
+def _can_mount() -> bool:
+    return mounts.can_enter()
+
+
+def sweep() -> None:
+    """After a batch: kill and remove what this run's kernels left behind (cgroups and
+    private folders of workers killed at their time limit), and the empty leftovers of runs
+    whose process has exited. Other graders' kernels are never touched."""
+    cgroups.sweep()
+    for folder in Path(tempfile.gettempdir()).glob(f"{run.PREFIX}*"):
+        if run.matches(folder.name) or (run.is_stale(folder.name) and os.geteuid() in
+                                        (0, folder.stat().st_uid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+class BoundedKernelClient(AsyncKernelClient):
+    """A kernel client whose sockets refuse any message part larger than
+    ``max_message_bytes`` (the connection is dropped and ZeroMQ reconnects) and queue at most
+    ``queued_messages`` messages each: whatever the kernel sends, what waits in the grader's
+    memory stays within their product."""
+
+    max_message_bytes = Integer(8 * 1024**2, help="Largest message part accepted from the "
+                                                  "kernel (bytes; 0: no limit).").tag(
+        config=True)
+    queued_messages = Integer(16, help="Messages queued per socket before the kernel has to "
+                                       "wait.").tag(config=True)
+
+    def _context_default(self) -> zmq.asyncio.Context:
+        context = super()._context_default()
+        context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes or -1)
+        context.setsockopt(zmq.RCVHWM, self.queued_messages)
+        return context
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        await super()._async_wait_for_ready(timeout)
+        lock = getattr(self.parent, "lock", None)
+        if lock is not None:
+            lock()
+
+    wait_for_ready = _async_wait_for_ready
+
+    async def reconnect(self, timeout: float = 30) -> None:
+        """Open the channels anew: ZeroMQ ends a connection for good when it refuses a
+        message, so after one, nothing more would arrive from the kernel."""
+        for name in ("_iopub_channel", "_shell_channel", "_control_channel", "_stdin_channel"):
+            channel = getattr(self, name)
+            if channel is not None:
+                channel.close()
+                setattr(self, name, None)
+        await self._async_wait_for_ready(timeout)
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -79,14 +141,23 @@ class SandboxedKernelManager(AsyncKernelManager):
     group_memory_bytes = Integer(6 * 1024**3, help="Memory of the kernel's whole process "
                                                   "tree (cgroup), where cgroups are writable.").tag(
         config=True)
+    disk_bytes = Integer(512 * 1024**2, help="Size of the kernel's private /tmp, which holds "
+                                           "its working folder: everything it may write "
+                                           "(a tmpfs, so it counts against its memory "
+                                           "too).").tag(config=True)
+    matplotlib_backend = Unicode(INLINE_BACKEND, help="MPLBACKEND of the kernel.").tag(
+        config=True)
     require_isolation = Bool(False, help="Refuse to grade where bubblewrap does not work "
                                          "instead of grading without filesystem isolation.").tag(
         config=True)
 
+    @default("client_factory")
+    def _bounded_client(self) -> type:
+        return BoundedKernelClient
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._private = tempfile.mkdtemp(prefix="autograder-kernel-")
-        os.chmod(self._private, 0o755)
+        self._private = tempfile.mkdtemp(prefix=run.prefix())
         self.transport = "ipc"
         self.ip = os.path.join(self._private, "kernel")
         self.connection_file = os.path.join(self._private, "connection.json")
@@ -102,28 +173,48 @@ class SandboxedKernelManager(AsyncKernelManager):
         checkout = package.parent if (package.parent / "pyproject.toml").exists() else package
         hidden = [str(root), str(checkout)]
         expose = list(self.expose) or [str(root / "lib"), str(checkout / "lib"), sys.prefix]
-        workdir = os.path.join(self._private, "work")
-        os.makedirs(workdir, exist_ok=True)
-        _copy_workdir(Path(cwd), Path(workdir))
+        # Never the host's root: one unprivileged uid per parallel worker.
         uid = self.uid_base + int(os.environ.get("AUTOGRADER_SLOT", "0")) \
-            if os.geteuid() == 0 and _others_can_run_python() else None
-        if uid is not None:  # the kernel's own folder, readable by no other student's kernel
+            if os.geteuid() == 0 else None
+        use_bwrap = self._bwrap = bwrap_works(uid)
+        private_mounts = os.geteuid() == 0 and _can_mount()
+        self._check_isolation(use_bwrap, private_mounts, uid)
+        workdir = None
+        if not (use_bwrap or private_mounts):
+            workdir = os.path.join(self._private, "work")
+            os.makedirs(workdir)
+            _copy_workdir(Path(cwd), Path(workdir), self.disk_bytes)
+        if uid is not None:  # its sockets folder, until the kernel is up (see lock())
             for path in [self._private, *Path(self._private).rglob("*")]:
                 os.chown(path, uid, uid)
             os.chmod(self._private, 0o700)
         self._cgroups = cgroups.create(os.path.basename(self._private), pids=self.processes,
                                        memory_bytes=self.group_memory_bytes)
-        use_bwrap = self._bwrap = bwrap_works(uid)
-        if not use_bwrap:
-            if self.require_isolation:
-                raise RuntimeError("bubblewrap is required for grading but does not work here")
-            log.warning("bubblewrap unavailable: the kernel runs without filesystem isolation")
         return Policy(cwd=os.path.realpath(cwd), hide=hidden, expose=expose,
-                      writable=[self._private], workdir_copy=workdir,
-                      memory_bytes=0 if _has_gpu() else self.memory_bytes,
-                      cpu_seconds=self.cpu_seconds,
-                      file_bytes=self.file_bytes, processes=self.processes, uid=uid,
-                      cgroups=self._cgroups, use_bwrap=use_bwrap)
+                      reachable=_python_installation(), writable=[self._private],
+                      workdir_copy=workdir, memory_bytes=0 if _has_gpu() else self.memory_bytes,
+                      cpu_seconds=self.cpu_seconds, file_bytes=self.file_bytes,
+                      disk_bytes=self.disk_bytes, processes=self.processes, uid=uid,
+                      cgroups=self._cgroups, use_bwrap=use_bwrap, private_mounts=private_mounts)
+
+    def _check_isolation(self, use_bwrap: bool, private_mounts: bool, uid: int | None) -> None:
+        if uid is not None and not _others_can_run_python(whole_path=False):
+            raise RuntimeError(f"the Python installation ({', '.join(_python_installation())}) "
+                               "is not readable by other users, so a kernel cannot run as an "
+                               "unprivileged user: make it readable (chmod -R o+rX) or use "
+                               "another Python")
+        if uid is not None and not private_mounts and not _others_can_run_python(True):
+            raise RuntimeError("a folder above the Python installation is closed to other "
+                               "users (e.g. /root) and neither bubblewrap nor a private mount "
+                               "namespace works here, so the kernel cannot run as an "
+                               "unprivileged user: install bubblewrap or use a Python that "
+                               "other users can run")
+        if use_bwrap:
+            return
+        if self.require_isolation:
+            raise RuntimeError("bubblewrap is required for grading but does not work here")
+        log.warning("bubblewrap unavailable: the kernel runs without %s",
+                    "network and PID isolation" if private_mounts else "filesystem isolation")
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         # Interrupt by message: a SIGINT sent to the process group would also reach
@@ -134,7 +225,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         policy = self._policy(cwd)
         env = {key: kw.get("env", os.environ)[key] for key in KEPT_ENV
                if key in kw.get("env", os.environ)}
-        env.update(HOME=policy.cwd, MPLBACKEND="Agg", MPLCONFIGDIR="/tmp",
+        env.update(MPLBACKEND=self.matplotlib_backend, MPLCONFIGDIR="/tmp/matplotlib",
                    IPYTHONDIR="/tmp/ipython", PYTHONDONTWRITEBYTECODE="1")
         threads = os.environ.get("AUTOGRADER_THREADS")
         if threads:  # parallel kernels: no more BLAS/OpenMP threads than their share of cores
@@ -144,6 +235,14 @@ class SandboxedKernelManager(AsyncKernelManager):
         wrapped = [sys.executable, "-m", "autograder.sandbox.limits",
                    json.dumps(asdict(policy)), "--", *kernel_cmd]
         await super()._async_launch_kernel(wrapped, **kw)
+
+    def lock(self) -> None:
+        """Take the kernel's private folder back once it is ready (it has bound its sockets
+        and written its connection file, and can run code only on request from now on): a
+        kernel that runs as its own uid can then write nothing on the grader's disk."""
+        if os.geteuid() == 0:
+            os.chown(self._private, 0, 0)
+            os.chmod(self._private, 0o700)
 
     def kill_strays(self, everything: bool = False) -> int:
         """Kill what the kernel started (a fork bomb's children, background processes),

@@ -2,19 +2,20 @@
 
 The kernel is started through ``python -m autograder.sandbox.limits POLICY -- KERNEL_ARGV``,
 which applies resource limits and a scrubbed environment, starts a new session (its own
-process group), and, where bubblewrap works (Linux with user namespaces), execs the kernel
-inside it with
+process group), joins the kernel's cgroups, lays out the kernel's filesystem
+(:mod:`autograder.sandbox.mounts`: the course root hidden, a size-limited private ``/tmp``
+holding the working folder, the Python installation reachable) and execs the kernel
 
-* the course root hidden behind an empty tmpfs, only ``lib/`` and the virtual environment
-  mounted back read-only: no ``solutions/``, no ``autograder/`` (hidden tests, reference
-  loader), no gradebook, no other submissions, no output folders;
-* a private writable copy of the notebook's folder mounted at the folder's own path, so
-  the kernel sees its data files but writes nothing the grader keeps;
-* no network (the kernel talks to the grader over Unix sockets in a private folder), its
-  own PID namespace, all capabilities dropped and, when the grader is root, uid ``nobody``.
+* inside bubblewrap where it works (Linux with user namespaces): the mounts above in their
+  own mount namespace, no network, its own PID namespace, all capabilities dropped;
+* without bubblewrap, when the grader is root: the same mounts, made here in a private
+  mount namespace, but no network or PID namespace;
+* otherwise (an unprivileged grader without bubblewrap) in a private copy of the notebook's
+  folder on the grader's disk, with a logged warning.
 
-Where bubblewrap is missing the limits and the environment still apply and a warning is
-logged; ``docs/security.md`` lists what holds on which platform.
+When the grader is root the kernel always runs as an unprivileged uid of its own (never
+the host's root, whatever the Python installation's permissions); ``docs/security.md``
+lists what holds on which platform.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
+from autograder.sandbox import mounts
+
 log = logging.getLogger(__name__)
 
 #: Environment variables passed to the kernel; everything else is dropped.
@@ -42,19 +45,22 @@ KEPT_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SI
 class Policy:
     """What the kernel may see and use."""
 
-    cwd: str
+    cwd: str                                           # the notebook's folder (copied)
     hide: list[str] = field(default_factory=list)      # replaced by empty tmpfs
     expose: list[str] = field(default_factory=list)    # mounted back read-only
-    writable: list[str] = field(default_factory=list)  # mounted read-write (sockets, workdir)
-    workdir_copy: str | None = None                    # mounted at cwd, read-write
+    reachable: list[str] = field(default_factory=list)  # the Python installation
+    writable: list[str] = field(default_factory=list)  # mounted read-write (sockets)
+    workdir_copy: str | None = None                    # host copy, without private mounts
     memory_bytes: int = 8 * 1024**3
     cpu_seconds: int = 900
     file_bytes: int = 256 * 1024**2
+    disk_bytes: int = 512 * 1024**2                    # the private /tmp (working folder)
     open_files: int = 1024
     processes: int = 512                               # RLIMIT_NPROC, enforced for uid only
     uid: int | None = None                             # run as this uid (grader is root)
     cgroups: list[str] = field(default_factory=list)   # cgroup folders to join
     use_bwrap: bool = True
+    private_mounts: bool = False                       # root: mounts made by the launcher
 
 
 @functools.lru_cache(maxsize=4)
@@ -65,39 +71,28 @@ def bwrap_works(uid: int | None = None) -> bool:
         return False
     as_user = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
     try:
-        probe = subprocess.run([bwrap, *_namespace_args(uid is None), "--ro-bind", "/", "/",
+        probe = subprocess.run([bwrap, *_namespace_args(), "--ro-bind", "/", "/",
                                 "true"], capture_output=True, timeout=20, **as_user)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return probe.returncode == 0
 
 
-def _namespace_args(as_root: bool) -> list[str]:
+def _namespace_args() -> list[str]:
     # No --new-session: the kernel has no controlling terminal to abuse, and the
-    # interrupt goes by message, not by a signal to the session.
-    args = ["--unshare-all", "--unshare-user", "--die-with-parent", "--cap-drop", "ALL"]
-    if as_root:
-        args += ["--uid", "65534", "--gid", "65534"]
-    return args
+    # interrupt goes by message, not by a signal to the session. Never started as root:
+    # its user namespace would map the kernel's user to the host's root.
+    return ["--unshare-all", "--unshare-user", "--die-with-parent", "--cap-drop", "ALL"]
 
 
-def bwrap_argv(policy: Policy, argv: list[str]) -> list[str]:
-    """The bubblewrap command line that runs ``argv`` under ``policy``."""
-    args = ["bwrap", *_namespace_args(os.geteuid() == 0), "--ro-bind", "/", "/", "--dev", "/dev",
-            "--proc", "/proc", "--tmpfs", "/tmp"]
+def bwrap_argv(plan: list[mounts.Mount] | None, argv: list[str]) -> list[str]:
+    """The bubblewrap command line that runs ``argv``: with ``plan`` (an unprivileged
+    grader: bubblewrap makes the mounts), or in the mounts the launcher made (root)."""
+    args = ["bwrap", *_namespace_args(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     for device in sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/dri/*")):
         args += ["--dev-bind", device, device]  # GPUs stay usable in the sandbox
-    for path in policy.hide:
-        if os.path.exists(path):
-            args += ["--tmpfs", path] if os.path.isdir(path) else ["--ro-bind", "/dev/null", path]
-    for path in policy.expose:
-        if os.path.exists(path):
-            args += ["--ro-bind", path, path]
-    for path in policy.writable:
-        args += ["--bind", path, path]
-    if policy.workdir_copy:
-        args += ["--bind", policy.workdir_copy, policy.cwd]
-    args += ["--chdir", policy.cwd, "--", *argv]
+    args += mounts.bwrap_args(plan) if plan is not None else ["--bind", "/tmp", "/tmp"]
+    args += ["--chdir", mounts.WORKDIR, "--setenv", "HOME", mounts.WORKDIR, "--", *argv]
     return args
 
 
@@ -118,6 +113,9 @@ def apply_limits(policy: Policy) -> None:
         _, hard = resource.getrlimit(kind)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
         resource.setrlimit(kind, (value, value))
+    # The grading process bounds its own heap (RLIMIT_DATA, see grading.preprocessors);
+    # the kernel has its address-space and cgroup limits instead.
+    resource.setrlimit(resource.RLIMIT_DATA, (resource.getrlimit(resource.RLIMIT_DATA)[1],) * 2)
 
 
 def _die_with_parent() -> None:
@@ -139,11 +137,28 @@ def main(argv: list[str]) -> None:
     for group in policy.cgroups:  # while still root: join the kernel's cgroups
         with open(os.path.join(group, "cgroup.procs"), "w") as handle:
             handle.write(str(os.getpid()))
+    plan = None
+    if policy.use_bwrap or policy.private_mounts:
+        plan = mounts.plan(source=policy.cwd, hide=policy.hide, expose=policy.expose,
+                           reachable=policy.reachable, writable=policy.writable,
+                           disk_bytes=policy.disk_bytes)
+    if policy.private_mounts:  # root: the mounts are made here, then the uid is dropped
+        mounts.enter(plan, policy.uid if policy.uid is not None else os.getuid())
+        os.chdir(mounts.WORKDIR)
+        os.environ["HOME"] = mounts.WORKDIR
+        plan = None
+    elif policy.workdir_copy:
+        os.chdir(policy.workdir_copy)
+        os.environ["HOME"] = policy.workdir_copy
+    if policy.use_bwrap:
+        kernel = bwrap_argv(plan, kernel)
     apply_limits(policy)
     if policy.uid is not None and os.geteuid() == 0:
         os.setgroups([])
         os.setgid(policy.uid)
         os.setuid(policy.uid)
+    if os.geteuid() == 0 or os.getuid() == 0:
+        raise RuntimeError("refusing to start a kernel as root (no unprivileged uid given)")
     _die_with_parent()  # after setuid, which clears it
     # In its own PID namespace the kernel's parent is PID 1, which ipykernel's parent
     # poller takes for a dead parent; bwrap --die-with-parent does that job instead.
@@ -151,8 +166,6 @@ def main(argv: list[str]) -> None:
     # The kernel's own stdout (connection banners) is not the notebook's output.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
-    if policy.use_bwrap:
-        kernel = bwrap_argv(policy, kernel)
     os.execvp(kernel[0], kernel)
 
 

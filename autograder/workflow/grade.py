@@ -37,7 +37,7 @@ from nbgrader.apps import NbGraderAPI
 from tqdm import tqdm
 
 from autograder.grading.timestamps import read_timestamp_file
-from autograder.sandbox import cgroups
+from autograder.sandbox import kernel as sandbox
 from autograder.workflow import control
 from autograder.workflow.course import MAX_NOTEBOOK_BYTES, Course, is_student_id, printable
 
@@ -118,7 +118,7 @@ def _worker(course: Course, assignment: str, student: str, slot: int, jobs: int,
 
 
 #: nbgrader's closing lines, which only point at the real error above them.
-GENERIC = re.compile(r"see the the above traceback|There was an error processing|"
+GENERIC = re.compile(r"see the the above traceback|Please see the|There was an error processing|"
                      r"Removing failed assignment|ERROR\] Traceback|NbGraderException")
 
 
@@ -168,7 +168,7 @@ def grade(course: Course, assignment: str, *, jobs: int | None = None,
         gc.freeze()
         _run_control(course, assignment, submission_timeout, progress)
     outcomes.update(_run(course, assignment, pending, jobs, submission_timeout, progress))
-    cgroups.sweep()  # those of workers killed at their time limit
+    sandbox.sweep()  # what workers killed at their time limit left behind
     return [outcomes[s] for s in sorted(outcomes)]
 
 
