@@ -13,6 +13,7 @@ seconds (marked slow; CI runs them).
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -85,7 +86,8 @@ def test_a_plain_install_releases_and_grades(installed, tmp_path):
         assert {"README.md", "pyproject.toml", "environment.yml"} <= set(bundle.namelist())
 
     answers = demo.submissions(course / "solutions" / A / NB, course / "assignments" / A / NB)
-    for student in ("reference", "blank"):
+    answers["snooper"] = (_snooping(answers["reference"][0]), answers["reference"][1])
+    for student in ("reference", "blank", "snooper"):
         folder = course / "submitted" / student / A
         folder.mkdir(parents=True)
         nbformat.write(answers[student][0], folder / NB)
@@ -94,11 +96,24 @@ def test_a_plain_install_releases_and_grades(installed, tmp_path):
                   installed).stdout
     assert "control: the reference solution earned 22 of 22" in graded
     ours = _scores(course)
-    assert ours == {"reference": 22, "blank": 0}
+    # The installed package (hidden tests) lies inside the environment the kernel may read:
+    # the snooper's first answer fails if the kernel can see it.
+    assert ours == {"reference": 22, "blank": 0, "snooper": 22}
 
     shutil.rmtree(course / "autograded")
     _run([str(installed / "nbgrader"), "autograde", A, "--force"], course, installed)
     assert _scores(course) == ours
+
+
+def _snooping(reference: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The reference, whose first answer cell first fails if the hidden tests are readable."""
+    nb = copy.deepcopy(reference)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and
+                c.metadata.get("nbgrader", {}).get("solution"))
+    cell.source = ("import glob, sys\nassert not glob.glob(sys.prefix + "
+                   "'/lib/python*/site-packages/autograder/hidden/*/*.py'), 'hidden tests'\n"
+                   + cell.source)
+    return nb
 
 
 def _scores(course: Path) -> dict[str, float]:

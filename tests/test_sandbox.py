@@ -127,6 +127,20 @@ def test_a_closed_folder_above_python_is_veiled_and_python_bound_back(tmp_path):
     assert kinds.index(("tmpfs", veil)) < kinds.index(("ro-bind", str(closed / "python")))
 
 
+def test_a_hidden_package_inside_the_exposed_environment_stays_hidden(tmp_path):
+    """A plain `pip install .` puts autograder (hidden tests) in the environment's
+    site-packages, which the kernel may read: it is hidden again over the bind."""
+    prefix = tmp_path / "venv"
+    package = prefix / "lib" / "site-packages" / "autograder"
+    package.mkdir(parents=True)
+    plan = mounts.plan(source=str(tmp_path / "work"), hide=[str(package)],
+                       expose=[str(prefix)], reachable=[], writable=[], disk_bytes=1024**2)
+    kinds = [(m.kind, m.dest) for m in plan]
+    assert ("ro-bind", str(prefix)) in kinds and ("tmpfs", str(package)) in kinds
+    assert kinds.index(("ro-bind", str(prefix))) < len(kinds) - kinds[::-1].index(
+        ("tmpfs", str(package))) - 1
+
+
 @ROOT_ONLY
 @pytest.mark.parametrize("sandbox_mode", MODES, indirect=True)
 def test_disk_quota_and_nothing_on_the_graders_disk(sandbox_mode, tmp_path):

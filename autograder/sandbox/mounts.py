@@ -91,6 +91,10 @@ def plan(*, source: str, hide: list[str], expose: list[str], reachable: list[str
     back = [path for path in dict.fromkeys(reachable + expose) if os.path.isdir(path) and (
         path in expose or any(path.startswith(folder + os.sep) for folder in hidden))]
     mounts += [Mount("ro-bind", path, path) for path in back]
+    # A hidden folder inside an exposed one (the installed autograder package, hidden tests
+    # included, inside the environment's site-packages) is hidden again over the bind.
+    mounts += [Mount("tmpfs", path) for path in hide if os.path.isdir(path) and any(
+        path.startswith(folder + os.sep) for folder in back)]
     mounts += [Mount("bind", path, path) for path in writable]
     mounts.append(Mount("dir", WORKDIR))
     for relative in _regular_files(source):

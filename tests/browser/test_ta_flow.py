@@ -141,9 +141,6 @@ def images(notebook: nbformat.NotebookNode) -> int:
                for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="graded notebooks do not keep the students' plots yet: the grading "
-                          "preprocessors (autograder/grading/preprocessors.py) drop them")
 def test_the_submission_page_shows_the_students_plots(course: Course, ta_lab: LabServer, page,
                                                       steps):
     (notebook,) = course.notebooks(ASSIGNMENT)
