@@ -7,6 +7,9 @@ from autograder.grading.probe import Call
 
 TOL = {"rtol": 1e-12, "atol": 1e-300}
 
+# The main correctness check: partial credit needs it.
+MAIN = ("test_random_width",)
+
 
 def calls(rng):
     return {

@@ -13,6 +13,9 @@ TOL = {"rtol": 1e-8, "atol": 1e-10}
 def _poly(x, M):
     return x[:, None] ** np.arange(M)
 
+# The main correctness check: partial credit needs it.
+MAIN = ("test_full_rank",)
+
 
 def calls(rng):
     repeated = np.repeat(rng.uniform(-1, 1, size=3), [7, 7, 6])  # 20 points, 3 distinct

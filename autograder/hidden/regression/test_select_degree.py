@@ -12,6 +12,9 @@ TOL = {"rtol": 1e-6, "atol": 1e-10}  # high-degree fits amplify rounding differe
 def _sinusoid(rng, n):
     return sinusoid(n, noise=0.3, seed=int(rng.integers(2**31)))
 
+# The main correctness check: partial credit needs it.
+MAIN = ("test_small_sets",)
+
 
 def calls(rng):
     x_train, y_train = _sinusoid(rng, 15)

@@ -15,6 +15,9 @@ def _problem(rng, N, M, k):
     Phi = rng.normal(size=(N, M))
     return Phi, Phi[:, :k] @ rng.uniform(1, 2, size=k) + 0.1 * rng.normal(size=N)
 
+# The main correctness check: partial credit needs it.
+MAIN = ("test_plain",)
+
 
 def calls(rng):
     Phi, y = _problem(rng, 30, 12, 3)

@@ -13,6 +13,9 @@ TOL = {"rtol": 1e-7, "atol": 1e-12}  # ridge fits on small λ amplify rounding a
 def _sinusoid(rng, n):
     return sinusoid(n, noise=0.3, seed=int(rng.integers(2**31)))
 
+# The main correctness check: partial credit needs it.
+MAIN = ("test_unordered_candidates",)
+
 
 def calls(rng):
     x_t, y_t = _sinusoid(rng, 12)
