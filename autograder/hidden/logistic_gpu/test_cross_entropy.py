@@ -24,6 +24,7 @@ def _extreme(rng):
     y[:10] = 1 - y[:10]
     return Phi, y, w
 
+
 # The main correctness check: partial credit needs it.
 MAIN = ("test_random_float64",)
 

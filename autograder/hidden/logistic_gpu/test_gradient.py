@@ -21,6 +21,7 @@ def _check(student, reference, name, what, dtype):
 def _args(Phi, y, w, lam, dtype):
     return tensor(Phi, dtype), tensor(y, dtype), tensor(w, dtype), lam
 
+
 # The main correctness check: partial credit needs it.
 MAIN = ("test_random_float64",)
 

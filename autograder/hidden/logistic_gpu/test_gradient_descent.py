@@ -14,6 +14,7 @@ TOL = {"float64": {"rtol": 1e-9, "atol": 1e-11}, "float32": {"rtol": 1e-4, "atol
 def _args(Phi, y, w0, lr, steps, lam, dtype):
     return tensor(Phi, dtype), tensor(y, dtype), tensor(w0, dtype), lr, steps, lam
 
+
 # The main correctness check: partial credit needs it.
 MAIN = ("test_weights_float64",)
 

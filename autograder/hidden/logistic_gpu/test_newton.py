@@ -22,6 +22,7 @@ GRAD_TOL = 1e-10  # ||∇E(w)|| at a float64 minimizer: rounding level (measured
 def _args(Phi, y, lam, steps, dtype):
     return tensor(Phi, dtype), tensor(y, dtype), lam, steps
 
+
 # The main correctness check: partial credit needs it.
 MAIN = ("test_minimizer_float64",)
 

@@ -32,6 +32,7 @@ def _collinear(rng, delta=1e-6):
     y = (rng.random(N) < 0.5).astype(np.float64)
     return np.hstack([np.ones((N, 1)), X]), y, 0.3 * rng.normal(size=d + 1)
 
+
 # The main correctness check: partial credit needs it.
 MAIN = ("test_random_float64",)
 

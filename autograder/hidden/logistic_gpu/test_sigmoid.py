@@ -12,6 +12,7 @@ TOL = {"float64": {"rtol": 1e-12, "atol": 2.3e-308}, "float32": {"rtol": 1e-5, "
 EXTREME = np.array([-1e4, -1e3, -100.0, -40.0, -20.0, -5.0, -1e-3, 0.0, 1e-3, 5.0, 20.0, 40.0,
                     100.0, 1e3, 1e4])
 
+
 # The main correctness check: partial credit needs it.
 MAIN = ("test_random_float64",)
 
