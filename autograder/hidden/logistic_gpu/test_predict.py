@@ -15,20 +15,22 @@ SET_LOGITS = np.array([0.1, 0.3, 0.45, -0.2, -2.0, 2.0])
 MAIN = ("test_random_float64",)
 
 
-def _problem(rng, n):
-    """A random 40x4 problem whose last feature is adjusted on six rows to give SET_LOGITS."""
+def _problem(rng, n, on_boundary=0):
+    """A random n x 4 problem whose last feature is adjusted on six rows to give SET_LOGITS,
+    and ``on_boundary`` other rows set to 0 (u = 0 exactly: on the boundary μ = 1/2)."""
     Phi, _ = classification_problem(rng, n, 3)
     w = rng.normal(size=4)
     w[-1] = rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 2.0)
-    rows = rng.choice(n, size=len(SET_LOGITS), replace=False)
-    Phi[rows, -1] = (SET_LOGITS - Phi[rows, :-1] @ w[:-1]) / w[-1]
+    rows = rng.permutation(n)
+    designed, zero = rows[:len(SET_LOGITS)], rows[len(SET_LOGITS):len(SET_LOGITS) + on_boundary]
+    Phi[designed, -1] = (SET_LOGITS - Phi[designed, :-1] @ w[:-1]) / w[-1]
+    Phi[zero] = 0.0
     return Phi, w
 
 
 def calls(rng):
     Phi, w = _problem(rng, 40)
-    Phi_b, w_b = _problem(rng, 12)
-    Phi_b[rng.choice(12, size=4, replace=False)] = 0.0  # u = 0 exactly: on the boundary μ = 1/2
+    Phi_b, w_b = _problem(rng, 12, on_boundary=4)
     return {
         "random64": Call("predict", tensor(Phi, "float64"), tensor(w, "float64")),
         "random32": Call("predict", tensor(Phi, "float32"), tensor(w, "float32")),

@@ -12,8 +12,11 @@ from autograder.hidden.regularization import (
 
 
 def _problem(rng, N, M, k):
+    """A k-sparse lasso problem whose coefficients have both signs (a one-sided shrinkage
+    then goes wrong on every seed)."""
     Phi = rng.normal(size=(N, M))
-    return Phi, Phi[:, :k] @ rng.uniform(1, 2, size=k) + 0.1 * rng.normal(size=N)
+    signs = np.where(np.arange(k) % 2 == 0, 1.0, -1.0)
+    return Phi, Phi[:, :k] @ (signs * rng.uniform(1, 2, size=k)) + 0.1 * rng.normal(size=N)
 
 
 # A fixed 8x3 problem on which plain FISTA's objective goes up twice in 20 steps (λ = 0.01,
