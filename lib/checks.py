@@ -7,6 +7,7 @@ decided by the hidden tests, outside the student's kernel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -46,3 +47,16 @@ def check_true(condition: bool, what: str) -> None:
     if not condition:
         raise AssertionError(f"{what}: not satisfied")
     print(f"✔ {what}")
+
+
+def check_raises(call: Callable[[], Any], error: type[Exception], what: str) -> None:
+    """Check that ``call()`` raises ``error`` (e.g. ``ValueError`` for an invalid input)."""
+    try:
+        call()
+    except error:
+        print(f"✔ {what}: raises {error.__name__}")
+        return
+    except Exception as exc:  # any other exception is the failure to report
+        raise AssertionError(f"{what}: raised {type(exc).__name__} ({exc}), "
+                             f"expected {error.__name__}") from exc
+    raise AssertionError(f"{what}: returned normally, expected {error.__name__} to be raised")

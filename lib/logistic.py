@@ -1,7 +1,9 @@
-"""Helpers for Assignment 3 (logistic classification on GPU).
+"""Helpers for Assignment 3 (logistic and softmax classification on GPU).
 
-Data (NumPy, float64, seeded), a gradient check against ``torch.autograd``, a decision
-boundary plot and a timer that synchronizes CUDA. ``torch`` is imported inside the
+Data (NumPy, float64, seeded: synthetic, breast cancer, digits), a gradient check against
+``torch.autograd``, plots (decision boundary, digits, confusion matrix) and a timer that
+synchronizes CUDA. Nothing here answers a graded question (tests/test_lib.py tries each
+function as an answer). ``torch`` is imported inside the
 functions only, so ``import lib`` stays cheap for the NumPy-only assignments.
 
 Notation as in the lecture: inputs ``X`` of shape (N, d), labels ``y`` in {0, 1} of shape
@@ -94,6 +96,83 @@ def breast_cancer(test_fraction: float = 0.25, seed: int = 0,
             "X_test": (X_test - mean) / std, "y_test": y_test, "feature_names": names}
 
 
+def digits(test_fraction: float = 0.25, seed: int = 0) -> dict[str, Any]:
+    """scikit-learn's bundled handwritten digits (8x8 images, 10 classes), split and standardized.
+
+    1797 images of the digits 0-9, 64 pixels with values 0..16 each. Nothing is downloaded.
+    The split is stratified and seeded; each pixel is standardized with the training mean
+    and standard deviation (pixels that are constant on the training set are only centred).
+
+    Returns
+    -------
+    dict with ``X_train`` (N_train, 64), ``X_test`` (N_test, 64) (float64, standardized),
+    ``y_train`` (N_train,), ``y_test`` (N_test,) (int64 class labels 0..9), and
+    ``images_train`` (N_train, 8, 8), ``images_test`` (N_test, 8, 8): the raw pixels, for plots.
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    data = load_digits()
+    images = np.asarray(data.images, dtype=np.float64)
+    labels = np.asarray(data.target, dtype=np.int64)
+    train, test = train_test_split(np.arange(len(labels)), test_size=test_fraction,
+                                   random_state=seed, stratify=labels)
+    pixels = images.reshape(len(labels), -1)
+    mean, std = pixels[train].mean(axis=0), pixels[train].std(axis=0)
+    std[std == 0] = 1.0
+    return {"X_train": (pixels[train] - mean) / std, "y_train": labels[train],
+            "X_test": (pixels[test] - mean) / std, "y_test": labels[test],
+            "images_train": images[train], "images_test": images[test]}
+
+
+def plot_digits(images: np.ndarray, labels: np.ndarray, predicted: np.ndarray | None = None,
+                columns: int = 10) -> Any:
+    """A grid of 8x8 digit images titled with their label (or ``label → predicted``).
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, 8, 8)
+    labels : ndarray of shape (n,), int
+    predicted : ndarray of shape (n,), int, optional
+    """
+    import matplotlib.pyplot as plt
+
+    rows = max(1, -(-len(images) // columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.1 * columns, 1.3 * rows), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.set_axis_off()
+        if i < len(images):
+            ax.imshow(images[i], cmap="gray_r")
+            title = f"{labels[i]}" if predicted is None else f"{labels[i]} → {predicted[i]}"
+            ax.set_title(title, fontsize="small",
+                         color="k" if predicted is None or predicted[i] == labels[i] else "r")
+    return fig
+
+
+def plot_confusion(labels: np.ndarray, predicted: np.ndarray, num_classes: int,
+                   ax: Any = None, title: str = "") -> Any:
+    """The confusion matrix (true class × predicted class, counts) as an image with a colour bar.
+
+    Parameters
+    ----------
+    labels, predicted : ndarrays of shape (n,), int in 0..num_classes-1
+    """
+    import matplotlib.pyplot as plt
+
+    counts = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(counts, (np.asarray(labels), np.asarray(predicted)), 1)
+    ax = ax if ax is not None else plt.subplots(figsize=(5, 4.2))[1]
+    image = ax.imshow(counts, cmap="Blues")
+    ax.figure.colorbar(image, ax=ax, label="number of test images")
+    for (i, j), count in np.ndenumerate(counts):
+        if count:
+            ax.text(j, i, str(count), ha="center", va="center", fontsize="x-small",
+                    color="white" if count > counts.max() / 2 else "black")
+    ticks = range(num_classes)
+    ax.set(xticks=ticks, yticks=ticks, xlabel="predicted class", ylabel="true class", title=title)
+    return ax
+
+
 def to_tensors(*arrays: np.ndarray, device: Any = None,
                dtype: str = "float64") -> tuple[Any, ...]:
     """NumPy arrays as torch tensors of ``dtype`` on ``device``.
@@ -135,7 +214,8 @@ def gradient_check(loss: Callable[[Any], Any], gradient: Callable[[Any], Any], w
 
 def plot_decision_boundary(X: np.ndarray, y: np.ndarray, w: Any, *, ax: Any = None,
                            title: str = "", labels: tuple[str, str] = ("x1", "x2")) -> Any:
-    """Points of two classes, the probability μ(x) as a background and the line μ = 1/2.
+    """Points of two classes, the probability μ(x) as a background (with a colour bar) and the
+    line μ = 1/2.
 
     Parameters
     ----------
@@ -152,7 +232,8 @@ def plot_decision_boundary(X: np.ndarray, y: np.ndarray, w: Any, *, ax: Any = No
     g1, g2 = np.meshgrid(np.linspace(x_lo, x_hi, 200), np.linspace(y_lo, y_hi, 200))
     u = w[0] + w[1] * g1 + w[2] * g2
     mu = np.exp(-np.logaddexp(0.0, -u))  # stable sigmoid
-    ax.contourf(g1, g2, mu, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35)
+    shading = ax.contourf(g1, g2, mu, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35)
+    ax.figure.colorbar(shading, ax=ax, label=r"$\mu(x) = p(y = 1 \mid x)$")
     ax.contour(g1, g2, u, levels=[0.0], colors="k", linewidths=1.5)
     for label, color, marker in ((0, "tab:blue", "o"), (1, "tab:red", "^")):
         pts = X[y == label]

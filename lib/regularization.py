@@ -6,7 +6,8 @@ shape (N,), weights ``w`` of shape (M,), and the regularized least-squares objec
     F(w) = ||Phi w - y||² / (2N) + lam * C(w),
 
 with C(w) = ||w||₂² (ridge) or C(w) = ||w||₁ (lasso). Nothing here solves a graded
-question: these are the problem generators, objectives and plots the notebook builds on.
+question of any assignment (tests/test_lib.py tries every function as an answer): these are
+the problem generators, optimality checks and plots the notebook builds on.
 Only NumPy is imported at module level (``import lib`` must stay cheap).
 """
 
@@ -19,14 +20,15 @@ import numpy as np
 
 
 def gaussian_basis(x: np.ndarray, M: int, s: float = 0.1) -> np.ndarray:
-    """Design matrix of a bias plus M - 1 Gaussian bumps with centers spread evenly on [0, 1].
+    """Design matrix of a bias plus M - 1 Gaussian bumps centred in M - 1 equal cells of [0, 1].
 
-    phi_0(x) = 1 and phi_j(x) = exp(-(x - m_j)² / (2 s²)) with m_j = (j - 1)/(M - 2),
-    j = 1..M-1 (Bishop's basis of Assignment 1, with the centers fixed). Unlike the
-    monomials x**j on [0, 1], whose high powers are tiny, nearly identical columns, every
-    column has entries of order one: for M = 100 and 10 points Phi has a condition number
-    near 1e3 where the monomials reach 1e6 (and ΦᵀΦ squares it). Neighbouring bumps overlap,
-    so on many points Phi is rank deficient in float64: regularize, or use a min-norm solver.
+    phi_0(x) = 1 and phi_j(x) = exp(-(x - m_j)² / (2 s²)) with m_j = (j - 1/2)/(M - 1),
+    j = 1..M-1: the midpoints of M - 1 equal cells, so that no bump sits on the border of
+    the data. Unlike the monomials x**j on [0, 1], whose high powers are tiny, nearly
+    identical columns, every column has entries of order one: for M = 100 and 10 points
+    Phi has a condition number near 1e3 where the monomials reach 1e6 (and ΦᵀΦ squares
+    it). Neighbouring bumps overlap, so on many points Phi is rank deficient in float64:
+    regularize, or use a min-norm solver.
 
     Parameters
     ----------
@@ -44,12 +46,12 @@ def gaussian_basis(x: np.ndarray, M: int, s: float = 0.1) -> np.ndarray:
     """
     if M < 2:
         raise ValueError("M must be at least 2 (the bias and one bump)")
-    # Written with scipy's distances rather than the broadcasting that Assignment 1 asks
-    # students to write themselves, so that this helper is not a copy of that answer.
+    # Fixed centres, and scipy's distances rather than the broadcasting Assignment 1 asks
+    # students to write: this helper is not an answer to Assignment 1's gaussian_design.
     from scipy.spatial.distance import cdist
 
     points = np.asarray(x, dtype=np.float64).reshape(-1, 1)
-    centers = np.linspace(0.0, 1.0, M - 1).reshape(-1, 1)
+    centers = ((np.arange(1, M) - 0.5) / (M - 1)).reshape(-1, 1)
     Phi = np.ones((points.shape[0], M))
     Phi[:, 1:] = np.exp(-cdist(points, centers, "sqeuclidean") / (2.0 * s * s))
     return Phi
@@ -86,38 +88,6 @@ def sparse_recovery_problem(N: int, M: int, k: int, noise: float = 0.1,
     w_true[support] = rng.choice([-1.0, 1.0], size=k) * rng.uniform(1.0, 2.0, size=k)
     y = Phi @ w_true + noise * rng.standard_normal(N)
     return Phi, y, w_true
-
-
-def ridge_objective(Phi: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float) -> float:
-    """R(w) = ||Phi w - y||² / (2N) + lam ||w||₂².
-
-    Parameters
-    ----------
-    Phi : ndarray of shape (N, M); y : ndarray of shape (N,); w : ndarray of shape (M,)
-    lam : float, lam ≥ 0
-
-    Returns
-    -------
-    float
-    """
-    residual = Phi @ w - y
-    return float(residual @ residual / (2 * len(y)) + lam * (w @ w))
-
-
-def lasso_objective(Phi: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float) -> float:
-    """F(w) = ||Phi w - y||² / (2N) + lam ||w||₁.
-
-    Parameters
-    ----------
-    Phi : ndarray of shape (N, M); y : ndarray of shape (N,); w : ndarray of shape (M,)
-    lam : float, lam ≥ 0
-
-    Returns
-    -------
-    float
-    """
-    residual = Phi @ w - y
-    return float(residual @ residual / (2 * len(y)) + lam * np.sum(np.abs(w)))
 
 
 def lasso_kkt_violation(Phi: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float,
@@ -181,7 +151,7 @@ def diabetes() -> tuple[np.ndarray, np.ndarray, list[str]]:
 def plot_convergence(curves: Mapping[str, Sequence[float] | np.ndarray],
                      x: Mapping[str, Sequence[float] | np.ndarray] | None = None,
                      xlabel: str = "iteration k", ylabel: str = "", title: str = "",
-                     ax: Any = None) -> Any:
+                     ax: Any = None, legend: bool = True) -> Any:
     """Convergence curves on a logarithmic y axis (non-positive values are left out).
 
     Parameters
@@ -190,10 +160,12 @@ def plot_convergence(curves: Mapping[str, Sequence[float] | np.ndarray],
         E.g. objective gaps F(w_k) - F*.
     x : dict label -> sequence of shape (K_label,), optional
         The x values of each curve (e.g. seconds); default 0, 1, 2, ...
+    legend : bool
+        Draw the legend, outside the axes on the right (where it covers no curve).
     """
     import matplotlib.pyplot as plt
 
-    ax = ax if ax is not None else plt.subplots(figsize=(5, 3.5))[1]
+    ax = ax if ax is not None else plt.subplots(figsize=(5, 3.5), layout="constrained")[1]
     for label, curve in curves.items():
         values = np.asarray(curve, dtype=np.float64)
         xs = np.arange(len(values)) if x is None else np.asarray(x[label], dtype=np.float64)
@@ -201,7 +173,9 @@ def plot_convergence(curves: Mapping[str, Sequence[float] | np.ndarray],
         ax.plot(xs[keep], values[keep], label=label)
     ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend(fontsize="small")
+    if legend:
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                  borderaxespad=0.0)
     return ax
 
 

@@ -23,12 +23,12 @@ NOTEBOOK = "regression"
 AUTO_POINTS = 22.0  # 25 minus the 3 manually graded points
 
 # Answer cells of Assignment 1 by grade id.
-Q1, POLY, GAUSS, RISK, LSTSQ, SELECT, ONE_HOT = (
+Q1, POLY, GAUSS, RISK, LSTSQ, SELECT, POPULATION, ONE_HOT = (
     "q1-fit_simple_linear", "q2-polynomial_design", "q2-gaussian_design", "q3-empirical_risk",
-    "q3-fit_least_squares", "q4-select_degree", "q5-one_hot")
+    "q3-fit_least_squares", "q4-select_degree", "q4-population_risk", "q5-one_hot")
 GRADE_CELL = {Q1: "q1-tests", POLY: "q2-polynomial-tests", GAUSS: "q2-gaussian-tests",
               RISK: "q3-risk-tests", LSTSQ: "q3-lstsq-tests", SELECT: "q4-tests",
-              ONE_HOT: "q5-tests"}
+              POPULATION: "q4-population-tests", ONE_HOT: "q5-tests"}
 
 STDERR_NOISE = '''
 import sys, warnings

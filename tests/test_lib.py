@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from conftest import QUESTIONS
+from subjects import (
+    called_function,
+    lib_candidates,
+    public_lib_functions,
+    visible_outcome,
+    with_function,
+)
 
 import lib
+from autograder.grading.reference import reference_namespace
+from autograder.grading.verdict import grade_namespaces
 
 
 def test_housing_prices_match_the_lecture():
@@ -76,3 +89,43 @@ def test_plots_draw():
     assert len(ax.lines) == 2
     ax = lib.plotting.plot_errors([1, 2, 3], {"a": [3, 2, 1], "b": [1, 2, 3]}, "M", logy=True)
     assert ax.get_yscale() == "log" and len(ax.lines) == 2
+
+
+# -- no lib function is the answer to a graded question ---------------------------------------
+
+
+@pytest.mark.parametrize(("notebook", "question"), QUESTIONS,
+                         ids=[f"{nb.parent.name}:{q}" for nb, q in QUESTIONS])
+def test_no_lib_function_answers_a_question(notebook, question):
+    """Every public lib function, handed in as the answer (tests/subjects.lib_candidates:
+    by position, or by name with the sizes the answer implies), earns 0 and fails the
+    question's visible checks."""
+    function = called_function(question)
+    reference = reference_namespace(notebook)[function]
+    candidates = {f"{name} ({how})": candidate
+                  for name, lib_function in public_lib_functions().items()
+                  for how, candidate in lib_candidates(reference, lib_function).items()}
+    subjects = {name: (with_function(notebook, function, candidate), (question,))
+                for name, candidate in candidates.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = grade_namespaces(subjects, notebook, seed=0)
+    plt.close("all")  # the plotting helpers, tried as answers, drew figures
+    earning = {name: r[question].fraction for name, r in results.items()
+               if r[question].fraction > 0}
+    assert earning == {}
+    plausible = [name for name, r in results.items() if r[question].passed > 0]
+    passing = [name for name in plausible if visible_outcome(
+        notebook, question, function, candidates[name]).outcome == "pass"]
+    assert passing == []
+
+
+def test_check_raises():
+    def fails():
+        raise ValueError("bad")
+
+    lib.checks.check_raises(fails, ValueError, "bad input")
+    with pytest.raises(AssertionError, match="returned normally"):
+        lib.checks.check_raises(lambda: 1, ValueError, "bad input")
+    with pytest.raises(AssertionError, match="raised IndexError"):
+        lib.checks.check_raises(lambda: [][1], ValueError, "bad input")

@@ -1,5 +1,5 @@
-"""Assignment 3 (logistic classification on GPU): the reference against scikit-learn, its
-numerical stability and device handling, and the helpers in lib/logistic.py."""
+"""Assignment 3 (logistic and softmax classification on GPU): the reference against
+scikit-learn and torch, its numerical stability and device handling, and lib/logistic.py."""
 
 from __future__ import annotations
 
@@ -104,17 +104,99 @@ def test_stable_at_huge_logits(ref, dtype):
     assert torch.all(torch.isfinite(w.grad)) and torch.allclose(g, w.grad, rtol=1e-6)
 
 
+def _all_outputs(ref, Phi, y, w):
+    """Every graded function of the notebook, called once on (Phi, y, w)."""
+    Y = torch.nn.functional.one_hot((y > 0).long(), 2).to(Phi.dtype)
+    W = torch.stack([w, -w], dim=1)
+    return [ref["sigmoid"](Phi), ref["cross_entropy"](Phi, y, w), ref["gradient"](Phi, y, w),
+            *ref["gradient_descent"](Phi, y, w, 0.5, 3), ref["newton_step"](Phi, y, w, 1e-3),
+            *ref["newton"](Phi, y, 1e-3, 3), *ref["newton"](Phi, y, 1e-3, 3, 0.0, w),
+            ref["predict"](Phi, w), ref["l2_loss"](Phi, y, w), ref["l2_gradient"](Phi, y, w),
+            ref["softmax"](Phi), ref["softmax_cross_entropy"](Phi, Y, W),
+            ref["softmax_gradient"](Phi, Y, W)]
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
 def test_outputs_keep_dtype_and_device(ref, dtype):
     Phi, y = lib.logistic.to_tensors(*lib.logistic.synthetic(50, 3, seed=1), device="cpu",
                                      dtype=str(dtype)[6:])
     Phi = torch.cat([torch.ones(50, 1, dtype=dtype), Phi], dim=1)
-    w = torch.zeros(4, dtype=dtype)
-    outputs = [ref["sigmoid"](Phi), ref["cross_entropy"](Phi, y, w), ref["gradient"](Phi, y, w),
-               *ref["gradient_descent"](Phi, y, w, 0.5, 3), ref["newton_step"](Phi, y, w, 1e-3),
-               *ref["newton"](Phi, y, 1e-3, 3), ref["predict"](Phi, w)]
-    for out in outputs:
+    for out in _all_outputs(ref, Phi, y, 0.1 * torch.ones(4, dtype=dtype)):
         assert out.dtype == dtype and out.device == Phi.device
+
+
+def test_newton_converges_from_far_and_leaves_w0_alone(ref):
+    """Damping: from ||w0|| = 10 the loss never increases and Newton reaches the minimizer."""
+    Phi, y, lam = PROBLEMS["breast-cancer lam=1e-3"]
+    P, t = lib.logistic.to_tensors(Phi, y, device="cpu")
+    w0 = torch.full((P.shape[1],), 10.0 / P.shape[1] ** 0.5, dtype=torch.float64)
+    w, losses = ref["newton"](P, t, lam, 30, 0.0, w0)
+    assert torch.all(w0 == 10.0 / P.shape[1] ** 0.5)
+    assert float(losses[0]) == pytest.approx(float(ref["cross_entropy"](P, t, w0, lam)))
+    assert bool(torch.all(torch.diff(losses) <= 1e-12))
+    np.testing.assert_allclose(w.numpy(), _sklearn_fit(Phi, y, lam), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_l2_loss_and_gradient_against_autograd(ref, dtype):
+    P, t = lib.logistic.to_tensors(*lib.logistic.synthetic(80, 4, seed=5), device="cpu",
+                                   dtype=str(dtype)[6:])
+    w = torch.randn(4, dtype=dtype, generator=torch.Generator().manual_seed(0))
+    mu = torch.sigmoid(P @ w)
+    expected = 0.5 * torch.nn.functional.mse_loss(mu, t) + 0.05 * (w @ w)
+    torch.testing.assert_close(ref["l2_loss"](P, t, w, 0.1), expected)
+    error = lib.logistic.gradient_check(lambda v: ref["l2_loss"](P, t, v, 0.1),
+                                        lambda v: ref["l2_gradient"](P, t, v, 0.1), w)
+    assert error < (1e-6 if dtype == torch.float32 else 1e-13)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_softmax_functions_against_torch(ref, dtype):
+    """softmax, the log-sum-exp loss and its gradient agree with torch's own, at logits up to
+    1e4 too (where a naive exp overflows)."""
+    generator = torch.Generator().manual_seed(1)
+    for scale in (1.0, 1e3):
+        Phi = torch.randn(40, 6, dtype=dtype, generator=generator)
+        W = scale * torch.randn(6, 5, dtype=dtype, generator=generator)
+        labels = torch.randint(0, 5, (40,), generator=generator)
+        Y = torch.nn.functional.one_hot(labels, 5).to(dtype)
+        U = Phi @ W
+        torch.testing.assert_close(ref["softmax"](U), torch.softmax(U, dim=1))
+        loss = ref["softmax_cross_entropy"](Phi, Y, W, 0.3)
+        expected = torch.nn.functional.cross_entropy(U, labels) + 0.15 * (W * W).sum()
+        assert torch.isfinite(loss)
+        torch.testing.assert_close(loss, expected)
+        W_auto = W.clone().requires_grad_(True)
+        penalty = 0.15 * (W_auto**2).sum()
+        (torch.nn.functional.cross_entropy(Phi @ W_auto, labels) + penalty).backward()
+        torch.testing.assert_close(ref["softmax_gradient"](Phi, Y, W, 0.3), W_auto.grad)
+
+
+def test_softmax_regression_on_digits_matches_sklearn(ref):
+    """Gradient descent with the reference gradient approaches scikit-learn's multinomial fit
+    of the same objective (bias penalized too, hence fit_intercept=False on Φ = [1, X])."""
+    from sklearn.linear_model import LogisticRegression
+
+    data = lib.logistic.digits()
+    Phi = lib.logistic.add_bias(data["X_train"])
+    lam = 1e-2
+    model = LogisticRegression(C=1.0 / (lam * len(Phi)), fit_intercept=False, tol=1e-10,
+                               max_iter=10_000).fit(Phi, data["y_train"])
+    P, Y = lib.logistic.to_tensors(Phi, np.eye(10)[data["y_train"]], device="cpu")
+    W_sk = torch.as_tensor(model.coef_.T.copy())
+    # scikit-learn's multinomial coefficients are the minimizer up to a common shift per
+    # feature; the ridge term pins it down: both sums of columns are 0.
+    L = torch.linalg.eigvalsh(P.T @ P)[-1].item() / (2 * len(P)) + lam
+    W = torch.zeros(P.shape[1], 10, dtype=torch.float64)
+    for _ in range(3000):
+        W = W - ref["softmax_gradient"](P, Y, W, lam) / L
+    loss, loss_sk = (float(ref["softmax_cross_entropy"](P, Y, V, lam)) for V in (W, W_sk))
+    assert loss == pytest.approx(loss_sk, rel=1e-6)
+    test = torch.as_tensor(lib.logistic.add_bias(data["X_test"]))
+    accuracy = (torch.argmax(test @ W, 1).numpy() == data["y_test"]).mean()
+    assert accuracy == pytest.approx(model.score(lib.logistic.add_bias(data["X_test"]),
+                                                 data["y_test"]), abs=0.01)
+    assert accuracy > 0.95
 
 
 def test_newton_converges_on_separable_data(ref):
@@ -151,6 +233,8 @@ def test_cuda_agrees_with_cpu(ref, dtype):
     w_gd, losses_gd = ref["gradient_descent"](*gpu, w0.cuda(), 0.3, 20, lam)
     assert w_gd.device.type == "cuda" and losses_gd.device.type == "cuda"
     assert ref["predict"](gpu[0], w_gpu).device.type == "cuda"
+    for out in _all_outputs(ref, *gpu, 0.1 * torch.ones(Phi.shape[1], dtype=dtype, device="cuda")):
+        assert out.device.type == "cuda" and out.dtype == dtype
 
 
 # -- lib/logistic -------------------------------------------------------------------------------
@@ -219,4 +303,30 @@ def test_decision_boundary_plot():
     X, y = lib.logistic.synthetic(50, 2, seed=0)
     ax = lib.logistic.plot_decision_boundary(X, y, torch.tensor([0.1, 1.0, -1.0]), title="t")
     assert ax.get_title() == "t" and len(ax.collections) >= 3
+    assert len(ax.figure.axes) == 2  # the colour bar of μ
+    plt.close("all")
+
+
+def test_digits_split():
+    data = lib.logistic.digits(test_fraction=0.25, seed=0)
+    assert data["X_train"].shape == (1347, 64) and data["X_test"].shape == (450, 64)
+    assert data["y_train"].dtype == np.int64 and set(data["y_train"]) == set(range(10))
+    assert data["images_test"].shape == (450, 8, 8) and data["images_test"].max() <= 16
+    np.testing.assert_allclose(data["X_train"].mean(axis=0), 0, atol=1e-12)
+    assert np.array_equal(lib.logistic.digits()["y_test"], data["y_test"])  # seeded
+
+
+def test_digit_and_confusion_plots():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    data = lib.logistic.digits()
+    labels = data["y_test"][:12]
+    fig = lib.logistic.plot_digits(data["images_test"][:12], labels, (labels + 1) % 10, columns=6)
+    assert len(fig.axes) == 12
+    assert fig.axes[0].get_title() == f"{labels[0]} → {(labels[0] + 1) % 10}"
+    ax = lib.logistic.plot_confusion(labels, labels, 10, title="c")
+    assert ax.get_xlabel() == "predicted class" and len(ax.figure.axes) == 2  # with a colour bar
     plt.close("all")

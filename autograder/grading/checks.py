@@ -143,3 +143,17 @@ def expect_raises(answer: Answer, errors: Iterable[str], *, what: str) -> None:
         return
     fail(f"{what}: expected {' or '.join(names)} to be raised, but the function "
          f"{'returned ' + answer.describe() if answer.kind != 'error' else answer.describe()}")
+
+
+def expect_unchanged(answer: Answer, original: Answer, *, argument: str, what: str) -> None:
+    """``answer`` (a ``Call(..., echo=i)``) shows the argument unchanged by the call."""
+    _returned(answer, ("array", "tensor"), f"{what}: {argument} after the call",
+              "the argument itself")
+    assert answer.values is not None
+    before = _values(original)
+    changed = answer.values.shape != before.shape or not np.array_equal(answer.values, before)
+    if changed:
+        size = float(np.max(np.abs(answer.values - before))) \
+            if answer.values.shape == before.shape else float("nan")
+        fail(f"{what}: the function changed its argument {argument} in place (largest change "
+             f"{size:.3g}); the caller's {argument} must not be modified, work on a copy")

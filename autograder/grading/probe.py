@@ -108,8 +108,10 @@ def _autograder_probe(namespace, calls, nonce, max_elements):
                              "message": call["function"] + " is not defined"}
             continue
         try:
-            value = function(*[decode(arg) for arg in call["args"]])
-            results[name] = encode(value)
+            args = [decode(arg) for arg in call["args"]]
+            value = function(*args)
+            # "echo": report an argument as it is after the call (was it modified in place?)
+            results[name] = encode(value if "echo" not in call else args[call["echo"]])
             if "inputs_on" in call:
                 results[name]["input_device"] = str(_device(call["inputs_on"]))
         except Exception as exc:
@@ -125,15 +127,21 @@ class Call:
     """One call of a student function: ``function(*args)``, with numeric arguments.
 
     Arguments may be NumPy arrays, Python numbers, ``None``, tuples of these, or
-    :class:`TensorArg` for PyTorch questions.
+    :class:`TensorArg` for PyTorch questions. With ``echo=i`` the answer is not the
+    function's result but its argument ``i`` as it is after the call, which tells whether
+    the function modified an input it was told to leave alone.
     """
 
     function: str
     args: tuple[Any, ...]
+    echo: int | None = None
 
-    def __init__(self, function: str, *args: Any) -> None:
+    def __init__(self, function: str, *args: Any, echo: int | None = None) -> None:
+        if echo is not None and not 0 <= echo < len(args):
+            raise ValueError(f"echo={echo}: no such argument")
         object.__setattr__(self, "function", function)
         object.__setattr__(self, "args", args)
+        object.__setattr__(self, "echo", echo)
 
 
 @dataclass(frozen=True)
@@ -175,6 +183,8 @@ def encode_calls(calls: Mapping[str, Call]) -> dict[str, dict[str, Any]]:
         devices = {a.device for a in call.args if isinstance(a, TensorArg)}
         if devices:
             entry["inputs_on"] = devices.pop()
+        if call.echo is not None:
+            entry["echo"] = call.echo
         encoded[name] = entry
     return encoded
 

@@ -5,12 +5,18 @@ cell of a solution notebook by a marker line ``# autograder: <package>.<name>``.
 module defines
 
 * ``calls(rng) -> dict[str, Call]``: the inputs sent to the student's kernel (seeded
-  random problems and fixed edge cases), and
+  random problems and fixed edge cases);
+* ``MAIN``: a tuple naming the question's main correctness check(s), tests that no
+  non-answer (zeros, the starting point returned unchanged, the stub) can pass. Partial
+  credit requires every main check to pass: failing one earns 0 for the question;
 * ordinary pytest tests that receive the fixtures ``student`` and ``reference`` (call name
   -> :class:`~autograder.grading.answers.Answer`) and ``inputs`` (call name -> :class:`Call`).
+  Every test takes ``student``: a check that does not look at the answer decides nothing.
 
 :func:`run_questions` runs those tests with pytest, in this process, and returns one
-:class:`QuestionResult` per question with the student-facing failure messages.
+:class:`QuestionResult` per question with the student-facing failure messages;
+:func:`run_subjects` does the same for several answer sets (the repository's tests grade the
+reference and the whole mistake catalogue in one session).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -32,6 +39,8 @@ from autograder.grading.probe import Call
 
 HIDDEN_DIR = Path(__file__).parents[1] / "hidden"
 MARKER = re.compile(r"^# autograder: ([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\s*$", re.MULTILINE)
+#: The subject :func:`run_questions` grades (one student's answers).
+STUDENT = "student"
 
 
 @dataclass
@@ -45,6 +54,7 @@ class CheckResult:
 class QuestionResult:
     question: str
     checks: list[CheckResult] = field(default_factory=list)
+    main: tuple[str, ...] = ()
 
     @property
     def passed(self) -> int:
@@ -55,11 +65,22 @@ class QuestionResult:
         return len(self.checks)
 
     @property
+    def main_passed(self) -> bool:
+        """Every main correctness check ran and passed."""
+        outcome = {check.name: check.passed for check in self.checks}
+        return bool(self.main) and all(outcome.get(name, False) for name in self.main)
+
+    @property
     def fraction(self) -> float:
-        return self.passed / self.total if self.checks else 0.0
+        """The share of the points earned: checks passed / total, or 0 if a main check failed."""
+        return self.passed / self.total if self.checks and self.main_passed else 0.0
 
     def failures(self) -> list[str]:
         return [check.message for check in self.checks if not check.passed]
+
+    def verdicts(self) -> tuple[tuple[str, bool], ...]:
+        """(check, passed) for every check, in a fixed order (to compare gradings)."""
+        return tuple(sorted((check.name, check.passed) for check in self.checks))
 
 
 def question_in(source: str) -> str | None:
@@ -76,6 +97,22 @@ def question_path(question: str) -> Path:
     return HIDDEN_DIR / package / f"test_{name}.py"
 
 
+def question_module(question: str) -> ModuleType:
+    package, name = question.split(".")
+    return importlib.import_module(f"autograder.hidden.{package}.test_{name}")
+
+
+def main_checks(question: str) -> tuple[str, ...]:
+    """The module's ``MAIN``; a missing or wrong declaration stops grading with a clear error."""
+    module = question_module(question)
+    main = getattr(module, "MAIN", None)
+    tests = {name for name in vars(module) if name.startswith("test_")}
+    if not isinstance(main, tuple) or not main or not set(main) <= tests:
+        raise TypeError(f"{question}: MAIN must be a non-empty tuple of the module's test "
+                        f"names (the main correctness checks), not {main!r}")
+    return main
+
+
 def question_rng(seed: int, question: str) -> np.random.Generator:
     """An RNG for one question, from the submission's seed (stable across processes)."""
     return np.random.default_rng([seed, zlib.crc32(question.encode())])
@@ -83,69 +120,96 @@ def question_rng(seed: int, question: str) -> np.random.Generator:
 
 def make_calls(question: str, seed: int) -> dict[str, Call]:
     """The calls to probe for ``question``: its module's ``calls(rng)``."""
-    package, name = question.split(".")
-    module = importlib.import_module(f"autograder.hidden.{package}.test_{name}")
-    calls = module.calls(question_rng(seed, question))
+    calls = question_module(question).calls(question_rng(seed, question))
     if not calls or not all(isinstance(c, Call) for c in calls.values()):
         raise TypeError(f"{question}: calls() must return a non-empty dict of Call")
     return calls
 
 
 class _AnswersPlugin:
-    """Feeds answers to the hidden tests and records each test's outcome."""
+    """Feeds answers to the hidden tests and records each test's outcome, per subject.
 
-    def __init__(self, student: Mapping[str, Mapping[str, Answer]],
+    Every test is parametrized by ``autograder_subject``: the subjects that answered its
+    question (one student when grading; the reference and the catalogue in the tests).
+    """
+
+    def __init__(self, subjects: Mapping[str, Mapping[str, Mapping[str, Answer]]],
                  reference: Mapping[str, Mapping[str, Answer]],
                  inputs: Mapping[str, Mapping[str, Call]]) -> None:
-        self.data = {"student": student, "reference": reference, "inputs": inputs}
+        self.data = {"subjects": subjects, "reference": reference, "inputs": inputs}
         self.by_path = {str(question_path(q).resolve()): q for q in inputs}
-        self.results: dict[str, QuestionResult] = {q: QuestionResult(q) for q in inputs}
+        self.results = {s: {q: QuestionResult(q, main=main_checks(q)) for q in answers}
+                        for s, answers in subjects.items()}
 
-    def _question(self, request: Any) -> str:
-        return self.by_path[str(Path(request.node.path).resolve())]
+    def _question(self, node: Any) -> str:
+        return self.by_path[str(Path(node.path).resolve())]
+
+    def pytest_generate_tests(self, metafunc: Any) -> None:
+        question = self._question(metafunc.definition)
+        if "student" not in metafunc.fixturenames:
+            raise TypeError(f"{question}: {metafunc.function.__name__} does not take `student`")
+        names = [s for s, answers in self.data["subjects"].items() if question in answers]
+        metafunc.parametrize("autograder_subject", names, ids=names)
 
     @pytest.fixture
-    def student(self, request: Any) -> Mapping[str, Answer]:
-        return self.data["student"][self._question(request)]
+    def autograder_subject(self) -> str:  # always parametrized by pytest_generate_tests
+        raise RuntimeError("autograder_subject is not parametrized")
+
+    @pytest.fixture
+    def student(self, request: Any, autograder_subject: str) -> Mapping[str, Answer]:
+        return self.data["subjects"][autograder_subject][self._question(request.node)]
 
     @pytest.fixture
     def reference(self, request: Any) -> Mapping[str, Answer]:
-        return self.data["reference"][self._question(request)]
+        return self.data["reference"][self._question(request.node)]
 
     @pytest.fixture
     def inputs(self, request: Any) -> Mapping[str, Call]:
-        return self.data["inputs"][self._question(request)]
+        return self.data["inputs"][self._question(request.node)]
 
-    def pytest_runtest_makereport(self, item: Any, call: Any) -> None:
-        if call.when != "call" and call.excinfo is None:
-            return
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_makereport(self, item: Any, call: Any) -> Any:
+        """Record the outcome, and report it without pytest's traceback rendering (which
+        reads the test's source: about 20 ms per failed check)."""
+        outcome = "passed" if call.excinfo is None else \
+            "skipped" if call.excinfo.errisinstance(pytest.skip.Exception) else "failed"
+        report = pytest.TestReport(item.nodeid, item.location, {}, outcome,
+                                   None if call.excinfo is None else call.excinfo.exconly(),
+                                   call.when, duration=call.duration, start=call.start,
+                                   stop=call.stop)
         question = self.by_path.get(str(Path(item.path).resolve()))
-        if question is None:
-            return
+        if question is not None and (call.when == "call" or call.excinfo is not None):
+            self._record(item, call, question)
+        return report
+
+    def _record(self, item: Any, call: Any, question: str) -> None:
+        checks = self.results[item.callspec.params["autograder_subject"]][question].checks
         if call.excinfo is None:
-            self.results[question].checks.append(CheckResult(item.name, True))
+            checks.append(CheckResult(item.originalname, True))
         elif call.excinfo.errisinstance(CheckFailed):
-            self.results[question].checks.append(
-                CheckResult(item.name, False, str(call.excinfo.value)))
+            checks.append(CheckResult(item.originalname, False, str(call.excinfo.value)))
         else:
             # A bug in a hidden test or an answer no check anticipated: fail the check
             # without showing the test's source or values.
-            self.results[question].checks.append(CheckResult(
-                item.name, False, f"{_describe_test(item)}: could not be checked "
-                f"({call.excinfo.typename})"))
+            checks.append(CheckResult(item.originalname, False, f"{_describe_test(item)}: could "
+                                      f"not be checked ({call.excinfo.typename})"))
 
 
 def _describe_test(item: Any) -> str:
-    doc = (getattr(item.function, "__doc__", None) or item.name).strip().splitlines()[0]
+    doc = (getattr(item.function, "__doc__", None) or item.originalname).strip().splitlines()[0]
     return doc.rstrip(".")
 
 
-def run_questions(student: Mapping[str, Mapping[str, Answer]],
-                  reference: Mapping[str, Mapping[str, Answer]],
-                  inputs: Mapping[str, Mapping[str, Call]]) -> dict[str, QuestionResult]:
-    """Run the hidden tests of every question in ``inputs``; one pytest session in all."""
-    plugin = _AnswersPlugin(student, reference, inputs)
-    paths = sorted({str(question_path(q)) for q in inputs})
+def run_subjects(subjects: Mapping[str, Mapping[str, Mapping[str, Answer]]],
+                 reference: Mapping[str, Mapping[str, Answer]],
+                 inputs: Mapping[str, Mapping[str, Call]]) -> dict[str, dict[str, QuestionResult]]:
+    """Grade several answer sets (subject -> question -> call -> Answer) in one pytest session.
+
+    Each subject is graded on the questions it answers; returns subject -> question -> result.
+    """
+    plugin = _AnswersPlugin(subjects, reference, inputs)
+    questions = {q for answers in subjects.values() for q in answers}
+    paths = sorted({str(question_path(q)) for q in questions})
     # Plugins the hidden tests do not need; unraisableexception would run gc.collect()
     # over the grader's whole heap at the end of every session (0.1 s per submission).
     quiet = ["cacheprovider", "terminal", "unraisableexception", "threadexception",
@@ -156,7 +220,15 @@ def run_questions(student: Mapping[str, Mapping[str, Answer]],
     code = pytest.main(args, plugins=[plugin])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"hidden tests could not run (pytest exit code {code})")
-    for question, result in plugin.results.items():
-        if not result.checks:
-            raise RuntimeError(f"{question}: no hidden test ran")
+    for subject, results in plugin.results.items():
+        for question, result in results.items():
+            if not result.checks:
+                raise RuntimeError(f"{question}: no hidden test ran for {subject}")
     return plugin.results
+
+
+def run_questions(student: Mapping[str, Mapping[str, Answer]],
+                  reference: Mapping[str, Mapping[str, Answer]],
+                  inputs: Mapping[str, Mapping[str, Call]]) -> dict[str, QuestionResult]:
+    """Run the hidden tests of every question in ``inputs``; one pytest session in all."""
+    return run_subjects({STUDENT: {q: student[q] for q in inputs}}, reference, inputs)[STUDENT]

@@ -7,7 +7,7 @@ calls, and the cell outputs that carry a verdict into nbgrader's gradebook.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,13 @@ from nbformat.v4 import new_output
 from autograder.grading.answers import Answer, decode_probe_line
 from autograder.grading.probe import Call, probe_in_process
 from autograder.grading.reference import reference_namespace
-from autograder.grading.runner import QuestionResult, make_calls, question_in, run_questions
+from autograder.grading.runner import (
+    STUDENT,
+    QuestionResult,
+    make_calls,
+    question_in,
+    run_subjects,
+)
 
 
 def is_grade_code_cell(cell: Any) -> bool:
@@ -52,25 +58,42 @@ def reference_answers(source_notebook: Path,
 def grade_namespace(namespace: Mapping[str, Any], questions: list[str], source_notebook: Path,
                     seed: int) -> dict[str, QuestionResult]:
     """Grade functions defined in this process (reference, mistakes) on ``questions``."""
-    calls = {q: make_calls(q, seed) for q in questions}
-    student = {q: answers_in_process(c, namespace) for q, c in calls.items()}
-    return run_questions(student, reference_answers(source_notebook, calls), calls)
+    return grade_namespaces({STUDENT: (namespace, questions)}, source_notebook, seed)[STUDENT]
+
+
+def grade_namespaces(subjects: Mapping[str, tuple[Mapping[str, Any], Iterable[str]]],
+                     source_notebook: Path, seed: int) -> dict[str, dict[str, QuestionResult]]:
+    """Grade several namespaces, each on its questions, in one pytest session.
+
+    ``subjects`` maps a name to (namespace, questions); every subject gets the same inputs
+    (one seed), as every student of one submission would.
+    """
+    wanted = sorted({q for _, questions in subjects.values() for q in questions})
+    calls = {q: make_calls(q, seed) for q in wanted}
+    answers = {name: {q: answers_in_process(calls[q], namespace) for q in questions}
+               for name, (namespace, questions) in subjects.items()}
+    return run_subjects(answers, reference_answers(source_notebook, calls), calls)
 
 
 def verdict_outputs(result: QuestionResult, points: float) -> list[NotebookNode]:
-    """Cell outputs that make nbgrader award ``points * fraction passed``.
+    """Cell outputs that make nbgrader award ``points * result.fraction``.
 
     nbgrader scores an autograder cell from its outputs: an ``error`` output gives 0, an
     ``execute_result`` holding a number gives that many points, anything else full points.
+    Partial credit needs the question's main checks: failing one of them earns 0.
     """
     lines = [f"Hidden tests: {result.passed} of {result.total} checks passed."]
     lines += [f"  ✘ {message}" for message in result.failures()]
+    if result.passed < result.total and not result.main_passed:
+        lines.append("No partial credit: the question's main check failed (the answer is not "
+                     "yet right on a typical input).")
     report = new_output("stream", name="stdout", text="\n".join(lines) + "\n")
     if result.passed == result.total:
         return [report]
-    if result.passed == 0:
+    if result.fraction == 0:
         return [new_output("error", ename="HiddenTestsFailed",
-                           evalue=f"0 of {result.total} checks passed", traceback=lines)]
+                           evalue=f"{result.passed} of {result.total} checks passed",
+                           traceback=lines)]
     score = round(points * result.fraction, 2)
     return [report, new_output("execute_result", data={"text/plain": repr(score)},
                                execution_count=None)]

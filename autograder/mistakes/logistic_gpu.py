@@ -1,13 +1,14 @@
-"""Realistic wrong answers for Assignment 3 (logistic classification on GPU).
+"""Answers to Assignment 3 (logistic and softmax classification on GPU): realistic wrong ones,
+valid alternatives and non-answers.
 
-Each one is what a student plausibly writes; each must fail at least one hidden test of its
+Each mistake is what a student plausibly writes; each must fail at least one hidden test of its
 question on the CPU (the device mistakes are caught through the dtype they also get wrong).
 """
 
 import numpy as np
 import torch
 
-from autograder.mistakes import mistake
+from autograder.mistakes import alternative, mistake, non_answer
 
 
 def _mean_ce(u, y):
@@ -57,6 +58,30 @@ def python_loop_with_math_exp(u):
     return torch.tensor(flat).reshape(u.shape)
 
 
+@alternative("logistic_gpu.sigmoid", "sigmoid")
+def one_over_one_plus_exp(u):
+    """1 / (1 + e^(−u)): e^(−u) overflows to inf for u ≪ 0, and 1/inf is exactly 0 in IEEE."""
+    return 1 / (1 + torch.exp(-u))
+
+
+@alternative("logistic_gpu.sigmoid", "sigmoid")
+def torch_sigmoid(u):
+    """torch.sigmoid (allowed; the question asks to write it, for Q1(b) and Q7)."""
+    return torch.sigmoid(u)
+
+
+@alternative("logistic_gpu.sigmoid", "sigmoid")
+def exp_of_minus_softplus(u):
+    """exp(−softplus(−u)), softplus in its stable form."""
+    return torch.exp(-(torch.clamp(-u, min=0) + torch.log1p(torch.exp(-torch.abs(u)))))
+
+
+@non_answer("logistic_gpu.sigmoid", "sigmoid")
+def one_half_everywhere(u):
+    """σ(0) = 1/2 for every u."""
+    return torch.full_like(u, 0.5)
+
+
 # -- Q1(b) cross_entropy ----------------------------------------------------------------------
 
 
@@ -100,6 +125,20 @@ def sign_of_label_term(Phi, y, w, lam=0.0):
     return torch.mean(torch.nn.functional.softplus(u) + y * u) + 0.5 * lam * (w @ w)
 
 
+@alternative("logistic_gpu.cross_entropy", "cross_entropy")
+def binary_cross_entropy_with_logits(Phi, y, w, lam=0.0):
+    """torch.nn.functional.binary_cross_entropy_with_logits plus the ridge term."""
+    return (torch.nn.functional.binary_cross_entropy_with_logits(Phi @ w, y)
+            + 0.5 * lam * (w @ w))
+
+
+@alternative("logistic_gpu.cross_entropy", "cross_entropy")
+def logaddexp_form(Phi, y, w, lam=0.0):
+    """log(1 + e^u) as torch.logaddexp(0, u)."""
+    u = Phi @ w
+    return torch.mean(torch.logaddexp(torch.zeros_like(u), u) - y * u) + 0.5 * lam * (w @ w)
+
+
 # -- Q2 gradient --------------------------------------------------------------------------------
 
 
@@ -135,6 +174,23 @@ def loop_with_cpu_accumulator(Phi, y, w, lam=0.0):
     for i in range(Phi.shape[0]):
         g += ((_sigmoid(Phi[i] @ w) - y[i]) * Phi[i]).float().cpu()
     return g / Phi.shape[0] + lam * w.float().cpu()
+
+
+@alternative("logistic_gpu.gradient", "gradient")
+def autograd_of_the_loss(Phi, y, w, lam=0.0):
+    """torch.autograd of the cross-entropy written with F.softplus (smooth at u = 0; allowed,
+    though the closed form is the point of Q2)."""
+    with torch.enable_grad():
+        w = w.detach().clone().requires_grad_(True)
+        u = Phi @ w
+        loss = torch.mean(torch.nn.functional.softplus(u) - y * u) + 0.5 * lam * (w @ w)
+        return torch.autograd.grad(loss, w)[0]
+
+
+@alternative("logistic_gpu.gradient", "gradient")
+def mean_over_samples(Phi, y, w, lam=0.0):
+    """The mean of (μ_i − y_i)φ(x_i) over the rows, broadcasting instead of Φᵀ."""
+    return torch.mean((torch.sigmoid(Phi @ w) - y)[:, None] * Phi, dim=0) + lam * w
 
 
 # -- Q3 gradient_descent ------------------------------------------------------------------------
@@ -202,6 +258,32 @@ def starts_from_cpu_zeros(Phi, y, w0, lr, num_steps, lam=0.0):
     return w, losses
 
 
+@mistake("logistic_gpu.gradient_descent", "gradient_descent")
+def updates_w0_in_place(Phi, y, w0, lr, num_steps, lam=0.0):
+    """w = w0; w -= γ∇E: the right result, but the caller's w0 is overwritten."""
+    w, losses = w0, [_loss(Phi, y, w0, lam)]
+    for _ in range(num_steps):
+        w -= lr * _grad(Phi, y, w, lam)
+        losses.append(_loss(Phi, y, w, lam))
+    return w.clone(), torch.stack(losses)
+
+
+@alternative("logistic_gpu.gradient_descent", "gradient_descent")
+def loss_and_gradient_separately(Phi, y, w0, lr, num_steps, lam=0.0):
+    """Calls the loss and the gradient functions at every step (Φ read four times)."""
+    w, losses = w0.clone(), [_loss(Phi, y, w0, lam)]
+    for _ in range(num_steps):
+        w = w - lr * _grad(Phi, y, w, lam)
+        losses.append(_loss(Phi, y, w, lam))
+    return w, torch.stack(losses)
+
+
+@non_answer("logistic_gpu.gradient_descent", "gradient_descent")
+def never_steps(Phi, y, w0, lr, num_steps, lam=0.0):
+    """Returns w0 and E(w0) repeated."""
+    return w0.clone(), _loss(Phi, y, w0, lam).repeat(num_steps + 1)
+
+
 # -- Q4(a) newton_step --------------------------------------------------------------------------
 
 
@@ -252,22 +334,61 @@ def ridge_missing_in_hessian(Phi, y, w, lam=0.0):
     return w - torch.linalg.solve(H, g)
 
 
+@mistake("logistic_gpu.newton_step", "newton_step")
+def steps_in_place(Phi, y, w, lam=0.0):
+    """w -= H⁻¹∇E; return w: the right step, but the caller's w is overwritten."""
+    N, mu, g, eye = _parts(Phi, y, w, lam)
+    w -= torch.linalg.solve((Phi * (mu * (1 - mu))[:, None]).T @ Phi / N + lam * eye, g)
+    return w
+
+
+@mistake("logistic_gpu.newton_step", "newton_step")
+def pseudo_inverse(Phi, y, w, lam=0.0):
+    """w − pinv(H) @ ∇E: an inverse by another name."""
+    N, mu, g, eye = _parts(Phi, y, w, lam)
+    return w - torch.linalg.pinv((Phi * (mu * (1 - mu))[:, None]).T @ Phi / N + lam * eye) @ g
+
+
+@alternative("logistic_gpu.newton_step", "newton_step")
+def cholesky_step(Phi, y, w, lam=0.0):
+    """torch.linalg.cholesky and torch.cholesky_solve."""
+    N, mu, g, eye = _parts(Phi, y, w, lam)
+    H = (Phi * (mu * (1 - mu))[:, None]).T @ Phi / N + lam * eye
+    return w - torch.cholesky_solve(g[:, None], torch.linalg.cholesky(H))[:, 0]
+
+
+@alternative("logistic_gpu.newton_step", "newton_step")
+def diagonal_matrix_s(Phi, y, w, lam=0.0):
+    """Builds S = diag(μ(1 − μ)) as an N×N matrix (wasteful, but the same step)."""
+    N, mu, g, eye = _parts(Phi, y, w, lam)
+    H = Phi.T @ torch.diag(mu * (1 - mu)) @ Phi / N + lam * eye
+    return w - torch.linalg.solve(H, g)
+
+
 # -- Q4(b) newton -------------------------------------------------------------------------------
 
 
-def _newton(Phi, y, lam, num_steps, *, hessian_lam, grad_lam, weights=True, damping=True):
+def _newton(Phi, y, lam, num_steps, w0=None, *, damping=True, cholesky=False,
+            hessian_lam=None, weights=True):
+    """Damped Newton as the question states it, recomputing E(w − tΔ) from w at every trial;
+    the keywords turn parts of it off or wrong."""
     N, M = Phi.shape
-    w = torch.zeros(M, dtype=Phi.dtype, device=Phi.device)
+    hessian_lam = lam if hessian_lam is None else hessian_lam
+    w = torch.zeros(M, dtype=Phi.dtype, device=Phi.device) if w0 is None else w0.clone()
     losses = [_loss(Phi, y, w, lam)]
     eye = torch.eye(M, dtype=Phi.dtype, device=Phi.device)
     for _ in range(num_steps):
         mu = _sigmoid(Phi @ w)
-        g = Phi.T @ (mu - y) / N + grad_lam * w
+        g = Phi.T @ (mu - y) / N + lam * w
         s = mu * (1 - mu) if weights else torch.ones_like(mu)
         H = (Phi * s[:, None]).T @ Phi / N + hessian_lam * eye
-        step = torch.linalg.solve(H, g)
+        step = torch.cholesky_solve(g[:, None], torch.linalg.cholesky(H))[:, 0] if cholesky \
+            else torch.linalg.solve(H, g)
+        decrement, current = float(g @ step), float(losses[-1])
+        slack = 8 * torch.finfo(Phi.dtype).eps * abs(current)
         t = 1.0
-        while damping and _loss(Phi, y, w - t * step, lam) > losses[-1] and t > 1e-8:
+        while damping and float(_loss(Phi, y, w - t * step, lam)) > \
+                current - 0.25 * t * decrement + slack and t >= 1e-8:
             t /= 2
         w = w - t * step
         losses.append(_loss(Phi, y, w, lam))
@@ -275,27 +396,26 @@ def _newton(Phi, y, lam, num_steps, *, hessian_lam, grad_lam, weights=True, damp
 
 
 @mistake("logistic_gpu.newton", "newton")
-def ignores_ridge(Phi, y, lam, num_steps, tol=0.0):
-    """Drops λ from gradient and Hessian: on separable data ||w|| grows without bound."""
-    return _newton(Phi, y, lam, num_steps, hessian_lam=1e-12, grad_lam=0.0)
+def ignores_ridge(Phi, y, lam, num_steps, tol=0.0, w0=None):
+    """Ignores λ (loss, gradient, Hessian): on separable data ||w|| grows without bound."""
+    return _newton(Phi, y, 0.0, num_steps, w0, hessian_lam=1e-12)
 
 
 @mistake("logistic_gpu.newton", "newton")
-def newton_without_weights(Phi, y, lam, num_steps, tol=0.0):
+def newton_without_weights(Phi, y, lam, num_steps, tol=0.0, w0=None):
     """Hessian ΦᵀΦ/N + λI without S: a fixed-matrix iteration, linear convergence."""
-    return _newton(Phi, y, lam, num_steps, hessian_lam=lam, grad_lam=lam, weights=False,
-                   damping=False)
+    return _newton(Phi, y, lam, num_steps, w0, weights=False, damping=False)
 
 
 @mistake("logistic_gpu.newton", "newton")
-def losses_as_list_of_floats(Phi, y, lam, num_steps, tol=0.0):
+def losses_as_list_of_floats(Phi, y, lam, num_steps, tol=0.0, w0=None):
     """Returns the losses as a Python list of floats instead of a tensor."""
-    w, losses = _newton(Phi, y, lam, num_steps, hessian_lam=lam, grad_lam=lam)
+    w, losses = _newton(Phi, y, lam, num_steps, w0)
     return w, [float(v) for v in losses]
 
 
 @mistake("logistic_gpu.newton", "newton")
-def starts_from_bare_zeros(Phi, y, lam, num_steps, tol=0.0):
+def starts_from_bare_zeros(Phi, y, lam, num_steps, tol=0.0, w0=None):
     """w = torch.zeros(M): float32 on the CPU, so float64 inputs fail or come back float32."""
     N, M = Phi.shape
     w = torch.zeros(M)
@@ -311,7 +431,7 @@ def starts_from_bare_zeros(Phi, y, lam, num_steps, tol=0.0):
 
 
 @mistake("logistic_gpu.newton", "newton")
-def gradient_of_the_sum(Phi, y, lam, num_steps, tol=0.0):
+def gradient_of_the_sum(Phi, y, lam, num_steps, tol=0.0, w0=None):
     """Gradient of the sum (no 1/N) with the Hessian of the mean: steps N times too long."""
     N, M = Phi.shape
     w = torch.zeros(M, dtype=Phi.dtype, device=Phi.device)
@@ -324,6 +444,38 @@ def gradient_of_the_sum(Phi, y, lam, num_steps, tol=0.0):
         w = w - torch.linalg.solve(H, g)
         losses.append(_loss(Phi, y, w, lam))
     return w, torch.stack(losses)
+
+
+@mistake("logistic_gpu.newton", "newton")
+def full_steps_without_damping(Phi, y, lam, num_steps, tol=0.0, w0=None):
+    """Always the full Newton step: overshoots from a start far from the minimizer."""
+    return _newton(Phi, y, lam, num_steps, w0, damping=False)
+
+
+@mistake("logistic_gpu.newton", "newton")
+def ignores_w0(Phi, y, lam, num_steps, tol=0.0, w0=None):
+    """Always starts from w = 0, whatever w0 says."""
+    return _newton(Phi, y, lam, num_steps)
+
+
+@alternative("logistic_gpu.newton", "newton")
+def recomputes_the_loss(Phi, y, lam, num_steps, tol=0.0, w0=None):
+    """The stated line search, evaluating E(w − tΔ) from scratch at every trial, with solve."""
+    return _newton(Phi, y, lam, num_steps, w0)
+
+
+@alternative("logistic_gpu.newton", "newton")
+def recomputes_the_loss_cholesky(Phi, y, lam, num_steps, tol=0.0, w0=None):
+    """The same with Cholesky (cholesky_solve) instead of solve."""
+    return _newton(Phi, y, lam, num_steps, w0, cholesky=True)
+
+
+@non_answer("logistic_gpu.newton", "newton")
+def newton_never_steps(Phi, y, lam, num_steps, tol=0.0, w0=None):
+    """Returns the starting point and its loss repeated."""
+    w = torch.zeros(Phi.shape[1], dtype=Phi.dtype, device=Phi.device) if w0 is None \
+        else w0.clone()
+    return w, _loss(Phi, y, w, lam).repeat(num_steps + 1)
 
 
 # -- Q5 predict ---------------------------------------------------------------------------------
@@ -351,3 +503,241 @@ def plus_minus_one(Phi, w):
 def boundary_counts_as_one(Phi, w):
     """μ ≥ 1/2: points on the boundary u = 0 labelled 1."""
     return (_sigmoid(Phi @ w) >= 0.5).to(Phi.dtype)
+
+
+@alternative("logistic_gpu.predict", "predict")
+def probability_above_one_half(Phi, w):
+    """σ(u) > 1/2 (the same as u > 0, except for |u| < 1e-16)."""
+    return (torch.sigmoid(Phi @ w) > 0.5).to(Phi.dtype)
+
+
+@alternative("logistic_gpu.predict", "predict")
+def heaviside(Phi, w):
+    """torch.heaviside(u, 0): 1 for u > 0, 0 at u = 0."""
+    u = Phi @ w
+    return torch.heaviside(u, torch.zeros((), dtype=u.dtype, device=u.device))
+
+
+# -- Q6 l2_loss / l2_gradient ------------------------------------------------------------------
+
+
+@mistake("logistic_gpu.l2_loss", "l2_loss")
+def mean_squared_error(Phi, y, w, lam=0.0):
+    """mean((μ − y)²): the ½ forgotten."""
+    return torch.mean((_sigmoid(Phi @ w) - y) ** 2) + 0.5 * lam * (w @ w)
+
+
+@mistake("logistic_gpu.l2_loss", "l2_loss")
+def squared_error_of_the_logits(Phi, y, w, lam=0.0):
+    """½ mean((u − y)²): least squares on the logits, as if the labels were regression targets."""
+    return 0.5 * torch.mean((Phi @ w - y) ** 2) + 0.5 * lam * (w @ w)
+
+
+@mistake("logistic_gpu.l2_loss", "l2_loss")
+def l2_sum_not_mean(Phi, y, w, lam=0.0):
+    """½ Σ (μ − y)²: the 1/N missing."""
+    return 0.5 * torch.sum((_sigmoid(Phi @ w) - y) ** 2) + 0.5 * lam * (w @ w)
+
+
+@mistake("logistic_gpu.l2_loss", "l2_loss")
+def l2_ridge_without_half(Phi, y, w, lam=0.0):
+    """λ||w||² instead of (λ/2)||w||²."""
+    return 0.5 * torch.mean((_sigmoid(Phi @ w) - y) ** 2) + lam * (w @ w)
+
+
+@alternative("logistic_gpu.l2_loss", "l2_loss")
+def mse_loss_over_two(Phi, y, w, lam=0.0):
+    """torch.nn.functional.mse_loss(μ, y) / 2 plus the ridge term."""
+    return torch.nn.functional.mse_loss(torch.sigmoid(Phi @ w), y) / 2 + 0.5 * lam * (w @ w)
+
+
+def _l2_grad(Phi, y, w, lam, *, weights=True, sign=1.0, scale=1.0, ridge=1.0):
+    mu = _sigmoid(Phi @ w)
+    factor = mu * (1 - mu) if weights else torch.ones_like(mu)
+    return scale * sign * Phi.T @ ((mu - y) * factor) / Phi.shape[0] + ridge * lam * w
+
+
+@mistake("logistic_gpu.l2_gradient", "l2_gradient")
+def forgets_the_sigmoid_derivative(Phi, y, w, lam=0.0):
+    """Φᵀ(μ − y)/N: the cross-entropy's gradient, without the factor μ(1 − μ)."""
+    return _l2_grad(Phi, y, w, lam, weights=False)
+
+
+@mistake("logistic_gpu.l2_gradient", "l2_gradient")
+def l2_gradient_sign(Phi, y, w, lam=0.0):
+    """Φᵀ((y − μ)μ(1 − μ))/N: the sign of the residual flipped."""
+    return _l2_grad(Phi, y, w, lam, sign=-1.0)
+
+
+@mistake("logistic_gpu.l2_gradient", "l2_gradient")
+def gradient_of_the_squares(Phi, y, w, lam=0.0):
+    """2Φᵀ((μ − y)μ(1 − μ))/N: the derivative of (μ − y)², forgetting the loss's ½."""
+    return _l2_grad(Phi, y, w, lam, scale=2.0)
+
+
+@mistake("logistic_gpu.l2_gradient", "l2_gradient")
+def l2_ridge_gradient_2lam(Phi, y, w, lam=0.0):
+    """2λw: the gradient of λ||w||², not of (λ/2)||w||²."""
+    return _l2_grad(Phi, y, w, lam, ridge=2.0)
+
+
+@alternative("logistic_gpu.l2_gradient", "l2_gradient")
+def autograd_of_the_l2_loss(Phi, y, w, lam=0.0):
+    """torch.autograd of ½ mean((μ − y)²) + (λ/2)||w||²."""
+    with torch.enable_grad():  # also inside a caller's torch.no_grad()
+        w = w.detach().clone().requires_grad_(True)
+        loss = 0.5 * torch.mean((torch.sigmoid(Phi @ w) - y) ** 2) + 0.5 * lam * (w @ w)
+        return torch.autograd.grad(loss, w)[0]
+
+
+# -- Q7 softmax / softmax_cross_entropy / softmax_gradient -------------------------------------
+
+
+def _softmax(U):
+    return torch.softmax(U, dim=1)
+
+
+def _ce(Phi, Y, W, lam):
+    U = Phi @ W
+    return torch.mean(torch.logsumexp(U, dim=1) - (Y * U).sum(dim=1)) + 0.5 * lam * torch.sum(W * W)
+
+
+@mistake("logistic_gpu.softmax", "softmax")
+def without_the_max(U):
+    """exp(U) / Σ exp(U): overflows to inf / inf = NaN for large logits."""
+    E = torch.exp(U)
+    return E / E.sum(dim=1, keepdim=True)
+
+
+@mistake("logistic_gpu.softmax", "softmax")
+def normalizes_columns(U):
+    """Normalizes over dim=0 (the points) instead of dim=1 (the classes)."""
+    return torch.softmax(U, dim=0)
+
+
+@mistake("logistic_gpu.softmax", "softmax")
+def subtracts_the_global_max(U):
+    """Subtracts max(U) over the whole matrix: rows far below it underflow to 0/0."""
+    E = torch.exp(U - U.max())
+    return E / E.sum(dim=1, keepdim=True)
+
+
+@mistake("logistic_gpu.softmax", "softmax")
+def returns_log_probabilities(U):
+    """log_softmax: the log-probabilities, not the probabilities."""
+    return torch.log_softmax(U, dim=1)
+
+
+@alternative("logistic_gpu.softmax", "softmax")
+def torch_softmax(U):
+    """torch.softmax(U, dim=1) (allowed)."""
+    return torch.softmax(U, dim=1)
+
+
+@alternative("logistic_gpu.softmax", "softmax")
+def exp_minus_logsumexp(U):
+    """exp(U − logsumexp(U)) row-wise."""
+    return torch.exp(U - torch.logsumexp(U, dim=1, keepdim=True))
+
+
+@non_answer("logistic_gpu.softmax", "softmax")
+def uniform_probabilities(U):
+    """1/K everywhere."""
+    return torch.full_like(U, 1.0 / U.shape[1])
+
+
+@mistake("logistic_gpu.softmax_cross_entropy", "softmax_cross_entropy")
+def log_of_softmax(Phi, Y, W, lam=0.0):
+    """−mean Σ y log softmax(u): a stable softmax, but log 0 = −inf once a probability is 0."""
+    P = _softmax(Phi @ W)
+    return -torch.mean(torch.sum(Y * torch.log(P), dim=1)) + 0.5 * lam * torch.sum(W * W)
+
+
+@mistake("logistic_gpu.softmax_cross_entropy", "softmax_cross_entropy")
+def logsumexp_without_the_max(Phi, Y, W, lam=0.0):
+    """log Σ exp(u) without subtracting the maximum: overflows for large logits."""
+    U = Phi @ W
+    lse = torch.log(torch.exp(U).sum(dim=1))
+    return torch.mean(lse - (Y * U).sum(dim=1)) + 0.5 * lam * torch.sum(W * W)
+
+
+@mistake("logistic_gpu.softmax_cross_entropy", "softmax_cross_entropy")
+def softmax_ce_sum_not_mean(Phi, Y, W, lam=0.0):
+    """The sum over points, not the mean."""
+    U = Phi @ W
+    return torch.sum(torch.logsumexp(U, dim=1) - (Y * U).sum(dim=1)) + 0.5 * lam * torch.sum(W * W)
+
+
+@mistake("logistic_gpu.softmax_cross_entropy", "softmax_cross_entropy")
+def softmax_ce_ridge_without_half(Phi, Y, W, lam=0.0):
+    """λ||W||² instead of (λ/2)||W||²."""
+    return _ce(Phi, Y, W, 0.0) + lam * torch.sum(W * W)
+
+
+@mistake("logistic_gpu.softmax_cross_entropy", "softmax_cross_entropy")
+def forgets_the_target_term(Phi, Y, W, lam=0.0):
+    """mean logsumexp(u) only: the −yᵀu term forgotten."""
+    return torch.mean(torch.logsumexp(Phi @ W, dim=1)) + 0.5 * lam * torch.sum(W * W)
+
+
+@alternative("logistic_gpu.softmax_cross_entropy", "softmax_cross_entropy")
+def torch_cross_entropy(Phi, Y, W, lam=0.0):
+    """torch.nn.functional.cross_entropy with the class indices, plus the ridge term."""
+    labels = Y.argmax(dim=1)
+    return torch.nn.functional.cross_entropy(Phi @ W, labels) + 0.5 * lam * torch.sum(W * W)
+
+
+@alternative("logistic_gpu.softmax_cross_entropy", "softmax_cross_entropy")
+def minus_log_softmax(Phi, Y, W, lam=0.0):
+    """−mean Σ y log_softmax(u) (works for soft targets too)."""
+    return (-torch.mean(torch.sum(Y * torch.log_softmax(Phi @ W, dim=1), dim=1))
+            + 0.5 * lam * torch.sum(W * W))
+
+
+@non_answer("logistic_gpu.softmax_cross_entropy", "softmax_cross_entropy")
+def log_k(Phi, Y, W, lam=0.0):
+    """log K, the loss at W = 0, whatever W."""
+    return torch.log(torch.tensor(float(Y.shape[1]), dtype=Phi.dtype, device=Phi.device))
+
+
+def _softmax_grad(Phi, Y, W, lam, *, sign=1.0, scale=None, ridge=1.0, probabilities=_softmax):
+    N = Phi.shape[0] if scale is None else scale
+    return sign * Phi.T @ (probabilities(Phi @ W) - Y) / N + ridge * lam * W
+
+
+@mistake("logistic_gpu.softmax_gradient", "softmax_gradient")
+def y_minus_p(Phi, Y, W, lam=0.0):
+    """Φᵀ(Y − P)/N: the sign flipped."""
+    return _softmax_grad(Phi, Y, W, lam, sign=-1.0)
+
+
+@mistake("logistic_gpu.softmax_gradient", "softmax_gradient")
+def softmax_gradient_of_the_sum(Phi, Y, W, lam=0.0):
+    """Φᵀ(P − Y) without the 1/N."""
+    return _softmax_grad(Phi, Y, W, lam, scale=1.0)
+
+
+@mistake("logistic_gpu.softmax_gradient", "softmax_gradient")
+def softmax_ridge_gradient_2lam(Phi, Y, W, lam=0.0):
+    """2λW: the gradient of λ||W||², not of (λ/2)||W||²."""
+    return _softmax_grad(Phi, Y, W, lam, ridge=2.0)
+
+
+@mistake("logistic_gpu.softmax_gradient", "softmax_gradient")
+def unstable_softmax_inside(Phi, Y, W, lam=0.0):
+    """P = exp(U)/Σ exp(U) without the max: NaN for large logits."""
+    return _softmax_grad(Phi, Y, W, lam, probabilities=without_the_max)
+
+
+@mistake("logistic_gpu.softmax_gradient", "softmax_gradient")
+def transposed_gradient(Phi, Y, W, lam=0.0):
+    """(P − Y)ᵀΦ/N: shape (K, M) instead of W's (M, K)."""
+    return (_softmax(Phi @ W) - Y).T @ Phi / Phi.shape[0] + lam * W.T
+
+
+@alternative("logistic_gpu.softmax_gradient", "softmax_gradient")
+def autograd_of_the_softmax_loss(Phi, Y, W, lam=0.0):
+    """torch.autograd of the log-sum-exp loss."""
+    with torch.enable_grad():  # also inside a caller's torch.no_grad()
+        W = W.detach().clone().requires_grad_(True)
+        return torch.autograd.grad(_ce(Phi, Y, W, lam), W)[0]

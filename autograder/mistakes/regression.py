@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.mistakes import mistake
+from autograder.mistakes import alternative, mistake, non_answer
 
 # -- Q1 fit_simple_linear -------------------------------------------------------------
 
@@ -42,6 +42,33 @@ def no_check_for_constant_x(x, y):
     return float(y_bar - w1 * x_bar), float(w1)
 
 
+@alternative("regression.simple_linear", "fit_simple_linear")
+def covariance_over_variance(x, y):
+    """ŵ1 = mean((x − x̄)(y − ȳ)) / mean((x − x̄)²): the centered sums divided by N."""
+    if np.all(x == x[0]):
+        raise ValueError("all x are equal")
+    dx, dy = x - np.mean(x), y - np.mean(y)
+    w1 = np.mean(dx * dy) / np.mean(dx * dx)
+    return float(np.mean(y) - w1 * np.mean(x)), float(w1)
+
+
+@alternative("regression.simple_linear", "fit_simple_linear")
+def least_squares_on_centered_inputs(x, y):
+    """lstsq on the columns [1, x − x̄], then w0 = b0 − w1·x̄."""
+    if np.ptp(x) == 0:
+        raise ValueError("all x are equal")
+    b0, w1 = np.linalg.lstsq(np.column_stack([np.ones_like(x), x - x.mean()]), y, rcond=None)[0]
+    return float(b0 - w1 * x.mean()), float(w1)
+
+
+@non_answer("regression.simple_linear", "fit_simple_linear")
+def mean_of_y_and_no_slope(x, y):
+    """Predicts ȳ everywhere: w0 = ȳ, w1 = 0."""
+    if np.ptp(x) == 0:
+        raise ValueError("all x are equal")
+    return float(np.mean(y)), 0.0
+
+
 # -- Q2 polynomial_design / gaussian_design ----------------------------------------------
 
 
@@ -67,6 +94,27 @@ def degree_m_instead_of_m_columns(x, M):
 def transposed(x, M):
     """Shape (M, N) instead of (N, M)."""
     return (x[:, None] ** np.arange(M)).T
+
+
+@alternative("regression.polynomial_design", "polynomial_design")
+def vander_increasing(x, M):
+    """np.vander(x, M, increasing=True)."""
+    return np.vander(x, M, increasing=True)
+
+
+@alternative("regression.polynomial_design", "polynomial_design")
+def column_by_column(x, M):
+    """Each column the previous one times x, starting from ones."""
+    Phi = np.ones((len(x), M))
+    for j in range(1, M):
+        Phi[:, j] = Phi[:, j - 1] * x
+    return Phi
+
+
+@mistake("regression.polynomial_design", "polynomial_design")
+def multiples_not_powers(x, M):
+    """x[:, None] * np.arange(M): the columns j·x instead of x**j."""
+    return x[:, None] * np.arange(M)
 
 
 @mistake("regression.gaussian_design", "gaussian_design")
@@ -96,6 +144,21 @@ def bias_column_last(x, centers, s):
     return np.hstack([bumps, np.ones((len(x), 1))])
 
 
+@mistake("regression.gaussian_design", "gaussian_design")
+def evenly_spaced_centers(x, centers, s):
+    """Ignores the given centers and spreads len(centers) of them evenly on [0, 1]."""
+    spread = np.linspace(0.0, 1.0, len(centers))
+    bumps = np.exp(-((x[:, None] - spread[None, :]) ** 2) / (2 * s**2))
+    return np.hstack([np.ones((len(x), 1)), bumps])
+
+
+@alternative("regression.gaussian_design", "gaussian_design")
+def subtract_outer(x, centers, s):
+    """np.subtract.outer for the differences, np.column_stack for the bias."""
+    return np.column_stack([np.ones(len(x)),
+                            np.exp(-np.subtract.outer(x, centers) ** 2 / (2 * s * s))])
+
+
 # -- Q3 empirical_risk / fit_least_squares ---------------------------------------------
 
 
@@ -115,6 +178,18 @@ def not_normalized(Phi, y, w):
 def root_mean_square(Phi, y, w):
     """The RMSE, √(‖Φw − y‖²/N)."""
     return float(np.sqrt(np.mean((Phi @ w - y) ** 2)))
+
+
+@mistake("regression.empirical_risk", "empirical_risk")
+def norm_not_squared(Phi, y, w):
+    """‖Φw − y‖/(2N): the norm, not its square."""
+    return float(np.linalg.norm(Phi @ w - y) / (2 * len(y)))
+
+
+@alternative("regression.empirical_risk", "empirical_risk")
+def half_mean_square(Phi, y, w):
+    """np.mean((Φw − y)²)/2."""
+    return float(np.mean((Phi @ w - y) ** 2) / 2)
 
 
 @mistake("regression.least_squares", "fit_least_squares")
@@ -139,6 +214,48 @@ def lstsq_on_normal_equations(Phi, y):
 def column_vector(Phi, y):
     """Correct numbers returned as a column of shape (M, 1)."""
     return np.linalg.lstsq(Phi, y[:, None], rcond=None)[0]
+
+
+@mistake("regression.least_squares", "fit_least_squares")
+def svd_without_cutoff(Phi, y):
+    """Φ⁺y from the SVD, dividing by every singular value, even those at rounding level."""
+    U, sigma, Vt = np.linalg.svd(Phi, full_matrices=False)
+    with np.errstate(all="ignore"):
+        return Vt.T @ ((U.T @ y) / sigma)
+
+
+@mistake("regression.least_squares", "fit_least_squares")
+def pinv_of_normal_equations(Phi, y):
+    """pinv(ΦᵀΦ)Φᵀy: the minimum-norm solution in exact arithmetic, squared conditioning."""
+    return np.linalg.pinv(Phi.T @ Phi) @ Phi.T @ y
+
+
+@alternative("regression.least_squares", "fit_least_squares")
+def numpy_lstsq(Phi, y):
+    """np.linalg.lstsq(Φ, y, rcond=None)."""
+    return np.linalg.lstsq(Phi, y, rcond=None)[0]
+
+
+@alternative("regression.least_squares", "fit_least_squares")
+def pseudo_inverse(Phi, y):
+    """np.linalg.pinv(Φ) @ y."""
+    return np.linalg.pinv(Phi) @ y
+
+
+@alternative("regression.least_squares", "fit_least_squares")
+def scipy_lstsq(Phi, y):
+    """scipy.linalg.lstsq (LAPACK's gelsd, an SVD)."""
+    import scipy.linalg
+
+    return scipy.linalg.lstsq(Phi, y)[0]
+
+
+@alternative("regression.least_squares", "fit_least_squares")
+def svd_with_relative_cutoff(Phi, y):
+    """Φ⁺y from the SVD, singular values below 1e-12·σ_max treated as zero."""
+    U, sigma, Vt = np.linalg.svd(Phi, full_matrices=False)
+    keep = sigma > 1e-12 * sigma.max(initial=0.0)
+    return Vt[keep].T @ ((U[:, keep].T @ y) / sigma[keep])
 
 
 # -- Q4 select_degree ------------------------------------------------------------------
@@ -177,6 +294,90 @@ def refits_on_validation(x_train, y_train, x_val, y_val, Ms):
     return train, val, int(Ms[np.argmin(val)])
 
 
+@alternative("regression.select_degree", "select_degree")
+def polyfit_and_polyval(x_train, y_train, x_val, y_val, Ms):
+    """np.polyfit/np.polyval for the fits (highest power first, internally scaled)."""
+    train, val = [], []
+    for M in Ms:
+        coefficients = np.polyfit(x_train, y_train, int(M) - 1)
+        train.append(np.mean((np.polyval(coefficients, x_train) - y_train) ** 2) / 2)
+        val.append(np.mean((np.polyval(coefficients, x_val) - y_val) ** 2) / 2)
+    return np.array(train), np.array(val), int(Ms[int(np.argmin(val))])
+
+
+# -- Q4(b) population_risk --------------------------------------------------------------
+
+
+def _poly(x, w):
+    return (x[:, None] ** np.arange(len(w))) @ w
+
+
+@mistake("regression.population_risk", "population_risk")
+def without_the_noise(w, noise):
+    """½∫(f − f*)²: the noise term σ²/2 forgotten."""
+    nodes, weights = np.polynomial.legendre.leggauss(64)
+    x = (nodes + 1) / 2
+    return float(0.25 * weights @ (_poly(x, w) - np.sin(2 * np.pi * x)) ** 2)
+
+
+@mistake("regression.population_risk", "population_risk")
+def without_the_half(w, noise):
+    """∫(f − f*)² + σ²: the mean squared error, not the lecture's ½."""
+    nodes, weights = np.polynomial.legendre.leggauss(64)
+    x = (nodes + 1) / 2
+    return float(0.5 * weights @ (_poly(x, w) - np.sin(2 * np.pi * x)) ** 2 + noise**2)
+
+
+@mistake("regression.population_risk", "population_risk")
+def monte_carlo(w, noise):
+    """A Monte Carlo average over 10⁴ random x (and noise): an estimate, off by ~1%."""
+    rng = np.random.default_rng()
+    x = rng.uniform(0, 1, size=10_000)
+    y = np.sin(2 * np.pi * x) + noise * rng.standard_normal(10_000)
+    return float(np.mean((_poly(x, w) - y) ** 2) / 2)
+
+
+@mistake("regression.population_risk", "population_risk")
+def quadrature_nodes_not_mapped(w, noise):
+    """Gauss–Legendre nodes used on [−1, 1] as if they lay in [0, 1]."""
+    x, weights = np.polynomial.legendre.leggauss(64)
+    return float(0.5 * weights @ (_poly(x, w) - np.sin(2 * np.pi * x)) ** 2 + noise**2 / 2)
+
+
+@mistake("regression.population_risk", "population_risk")
+def polyval_order(w, noise):
+    """np.polyval(w, x): the highest power first, the reverse of the basis x**j."""
+    nodes, weights = np.polynomial.legendre.leggauss(64)
+    x = (nodes + 1) / 2
+    error = np.polyval(w, x) - np.sin(2 * np.pi * x)
+    return float(0.25 * weights @ error**2 + noise**2 / 2)
+
+
+@alternative("regression.population_risk", "population_risk")
+def scipy_quad(w, noise):
+    """scipy.integrate.quad of the squared error."""
+    from scipy.integrate import quad
+
+    def error(x):
+        return (np.polynomial.polynomial.polyval(x, w) - np.sin(2 * np.pi * x)) ** 2
+
+    return 0.5 * quad(error, 0.0, 1.0, epsabs=0.0, epsrel=1e-12, limit=200)[0] + noise**2 / 2
+
+
+@alternative("regression.population_risk", "population_risk")
+def fine_midpoint_rule(w, noise):
+    """The midpoint rule on 10⁶ equal cells."""
+    x = (np.arange(1_000_000) + 0.5) / 1_000_000
+    error = np.polynomial.polynomial.polyval(x, w) - np.sin(2 * np.pi * x)
+    return float(0.5 * np.mean(error**2) + noise**2 / 2)
+
+
+@non_answer("regression.population_risk", "population_risk")
+def noise_floor_only(w, noise):
+    """σ²/2 alone, whatever the model."""
+    return noise**2 / 2
+
+
 # -- Q5 one_hot ------------------------------------------------------------------------
 
 
@@ -200,3 +401,27 @@ def one_based_labels(labels, num_classes):
     Y = np.zeros((len(labels), num_classes))
     Y[np.arange(len(labels)), labels - 1] = 1.0
     return Y
+
+
+@mistake("regression.one_hot", "one_hot")
+def integer_codes(labels, num_classes):
+    """Checks the labels, but returns int64 codes instead of the documented float64."""
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError("label out of range")
+    return (labels[:, None] == np.arange(num_classes)).astype(np.int64)
+
+
+@alternative("regression.one_hot", "one_hot")
+def identity_rows_with_checks(labels, num_classes):
+    """np.eye(K)[labels] after an explicit range check."""
+    if np.any((labels < 0) | (labels >= num_classes)):
+        raise ValueError("label out of range")
+    return np.eye(num_classes)[labels]
+
+
+@alternative("regression.one_hot", "one_hot")
+def comparison_with_classes(labels, num_classes):
+    """(labels[:, None] == arange(K)) as float64, after a range check."""
+    if labels.size and not 0 <= labels.min() <= labels.max() < num_classes:
+        raise ValueError("label out of range")
+    return (labels[:, None] == np.arange(num_classes)).astype(np.float64)

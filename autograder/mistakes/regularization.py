@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.mistakes import mistake
+from autograder.mistakes import alternative, mistake, non_answer
 
 
 def _soft(v, t):
@@ -53,6 +53,52 @@ def mixed_scalings(Phi, y, lam):
     return np.linalg.solve(Phi.T @ Phi / N + 2 * N * lam * np.eye(M), Phi.T @ y / N)
 
 
+@mistake("regularization.ridge", "fit_ridge")
+def explicit_inverse(Phi, y, lam):
+    """inv(ΦᵀΦ + 2NλI) @ Φᵀy: an explicit inverse, inaccurate when the matrix is nearly singular."""
+    A = Phi.T @ Phi + 2 * len(y) * lam * np.eye(Phi.shape[1])
+    return np.linalg.inv(A) @ (Phi.T @ y)
+
+
+@mistake("regularization.ridge", "fit_ridge")
+def pseudo_inverse_of_the_matrix(Phi, y, lam):
+    """pinv(ΦᵀΦ + 2NλI) @ Φᵀy: an inverse by another name."""
+    A = Phi.T @ Phi + 2 * len(y) * lam * np.eye(Phi.shape[1])
+    return np.linalg.pinv(A) @ (Phi.T @ y)
+
+
+@alternative("regularization.ridge", "fit_ridge")
+def numpy_solve(Phi, y, lam):
+    """np.linalg.solve of the M×M system, whatever the shape of Φ."""
+    return _ridge(Phi, y, 2 * len(y) * lam)
+
+
+@alternative("regularization.ridge", "fit_ridge")
+def svd_filter(Phi, y, lam):
+    """From the SVD Φ = UΣVᵀ: w = V diag(σ/(σ² + 2Nλ)) Uᵀy."""
+    U, sigma, Vt = np.linalg.svd(Phi, full_matrices=False)
+    return Vt.T @ (sigma * (U.T @ y) / (sigma**2 + 2 * len(y) * lam))
+
+
+@alternative("regularization.ridge", "fit_ridge")
+def stacked_least_squares(Phi, y, lam):
+    """lstsq of the stacked system [Φ; √(2Nλ) I] w ≈ [y; 0]."""
+    M = Phi.shape[1]
+    A = np.vstack([Phi, np.sqrt(2 * len(y) * lam) * np.eye(M)])
+    return np.linalg.lstsq(A, np.concatenate([y, np.zeros(M)]), rcond=None)[0]
+
+
+@alternative("regularization.ridge", "fit_ridge")
+def positive_definite_solve(Phi, y, lam):
+    """scipy.linalg.solve(..., assume_a="pos"); the N×N system when M > N."""
+    import scipy.linalg
+
+    N, M = Phi.shape
+    if M <= N:
+        return scipy.linalg.solve(Phi.T @ Phi + 2 * N * lam * np.eye(M), Phi.T @ y, assume_a="pos")
+    return Phi.T @ scipy.linalg.solve(Phi @ Phi.T + 2 * N * lam * np.eye(N), y, assume_a="pos")
+
+
 # -- Q2 select_lambda ------------------------------------------------------------------
 
 
@@ -97,6 +143,21 @@ def mean_squared_error(Phi_train, y_train, Phi_val, y_val, lams):
     return risks, float(lams[np.argmin(risks)])
 
 
+@mistake("regularization.select_lambda", "select_lambda")
+def summed_squares(Phi_train, y_train, Phi_val, y_val, lams):
+    """Validation ||Φw − y||² without dividing by 2N."""
+    risks = _val_risks(Phi_train, y_train, Phi_val, y_val, lams) * 2 * len(y_val)
+    return risks, float(lams[np.argmin(risks)])
+
+
+@alternative("regularization.select_lambda", "select_lambda")
+def risks_with_mean(Phi_train, y_train, Phi_val, y_val, lams):
+    """np.mean(residual²)/2 for each λ, and lams[argmin]."""
+    risks = np.array([np.mean((Phi_val @ _ridge(Phi_train, y_train, 2 * len(y_train) * lam)
+                               - y_val) ** 2) / 2 for lam in lams])
+    return risks, float(lams[np.argmin(risks)])
+
+
 # -- Q3 ridge_lipschitz / ridge_gradient_descent ---------------------------------------
 
 
@@ -128,6 +189,18 @@ def lambda_not_two_lambda(Phi, lam):
 def largest_column_norm(Phi, lam):
     """max_j ||φ_j||²/N + 2λ: the largest diagonal entry of ΦᵀΦ/N, not its top eigenvalue."""
     return float(np.max(np.sum(Phi**2, axis=0)) / Phi.shape[0] + 2 * lam)
+
+
+@alternative("regularization.lipschitz", "ridge_lipschitz")
+def spectral_norm(Phi, lam):
+    """np.linalg.norm(Φ, 2)² / N + 2λ."""
+    return float(np.linalg.norm(Phi, 2) ** 2 / Phi.shape[0] + 2 * lam)
+
+
+@alternative("regularization.lipschitz", "ridge_lipschitz")
+def top_eigenvalue_of_gram(Phi, lam):
+    """The largest eigenvalue of ΦᵀΦ/N (np.linalg.eigvalsh) + 2λ."""
+    return float(np.linalg.eigvalsh(Phi.T @ Phi / Phi.shape[0])[-1] + 2 * lam)
 
 
 def _gd(Phi, y, lam, step, num_iters, w0, *, penalty=2.0, scale=None, keep_w0=True,
@@ -163,6 +236,44 @@ def iterates_without_w0(Phi, y, lam, step, num_iters, w0):
 def gradient_ascent(Phi, y, lam, step, num_iters, w0):
     """w_{k+1} = w_k + γ∇R(w_k): the residual's sign flipped (Φᵀ(y − Φw) used as the gradient)."""
     return _gd(Phi, y, lam, step, num_iters, w0, sign=-1.0)
+
+
+@mistake("regularization.gradient_descent", "ridge_gradient_descent")
+def phi_times_residual(Phi, y, lam, step, num_iters, w0):
+    """Φ @ r in place of Φᵀ @ r (fails unless Φ is square, and is wrong unless symmetric)."""
+    W = [np.array(w0, dtype=float)]
+    for _ in range(num_iters):
+        w = W[-1]
+        W.append(w - step * (Phi @ (Phi @ w - y) / len(y) + 2 * lam * w))
+    return np.array(W)
+
+
+@mistake("regularization.gradient_descent", "ridge_gradient_descent")
+def updates_w0_in_place(Phi, y, lam, step, num_iters, w0):
+    """w = w0; w -= γ∇R(w): the right iterates, but the caller's w0 is overwritten."""
+    w = w0
+    W = [w.copy()]
+    for _ in range(num_iters):
+        w -= step * (Phi.T @ (Phi @ w - y) / len(y) + 2 * lam * w)
+        W.append(w.copy())
+    return np.array(W)
+
+
+@alternative("regularization.gradient_descent", "ridge_gradient_descent")
+def gram_matrix_once(Phi, y, lam, step, num_iters, w0):
+    """ΦᵀΦ/N and Φᵀy/N formed once, then w ← w − γ((ΦᵀΦ/N)w − Φᵀy/N + 2λw)."""
+    G, b = Phi.T @ Phi / len(y), Phi.T @ y / len(y)
+    W = np.empty((num_iters + 1, len(w0)))
+    W[0] = w0
+    for k in range(num_iters):
+        W[k + 1] = W[k] - step * (G @ W[k] - b + 2 * lam * W[k])
+    return W
+
+
+@non_answer("regularization.gradient_descent", "ridge_gradient_descent")
+def never_moves(Phi, y, lam, step, num_iters, w0):
+    """Returns w0 for every iterate."""
+    return np.tile(w0, (num_iters + 1, 1))
 
 
 # -- Q4 lasso_subgradient --------------------------------------------------------------
@@ -211,6 +322,22 @@ def history_without_w0(Phi, y, lam, gamma0, num_iters, w0):
     return _subgradient(Phi, y, lam, gamma0, num_iters, w0, keep_w0=False)
 
 
+@mistake("regularization.subgradient", "lasso_subgradient")
+def subgradient_updates_w0_in_place(Phi, y, lam, gamma0, num_iters, w0):
+    """w = w0; w -= γ_k g_k: the right iterates, but the caller's w0 is overwritten."""
+    w, history = w0, [_F(Phi, y, w0, lam)]
+    for k in range(num_iters):
+        w -= gamma0 / np.sqrt(k + 1) * (Phi.T @ (Phi @ w - y) / len(y) + lam * np.sign(w))
+        history.append(_F(Phi, y, w, lam))
+    return w.copy(), np.array(history)
+
+
+@non_answer("regularization.subgradient", "lasso_subgradient")
+def subgradient_never_moves(Phi, y, lam, gamma0, num_iters, w0):
+    """Returns w0 and F(w0) repeated."""
+    return np.array(w0, dtype=float), np.full(num_iters + 1, _F(Phi, y, w0, lam))
+
+
 # -- Q5 soft_threshold / ista / fista ----------------------------------------------------
 
 
@@ -236,6 +363,12 @@ def one_sided(v, t):
 def no_clipping(v, t):
     """sign(v)(|v| − t) without the max: small entries flip sign instead of becoming 0."""
     return np.sign(v) * (np.abs(v) - t)
+
+
+@alternative("regularization.soft_threshold", "soft_threshold")
+def minus_clipped(v, t):
+    """v − clip(v, −t, t): the same shrinkage, written as a projection."""
+    return v - np.clip(v, -t, t)
 
 
 def _ista(Phi, y, lam, step, num_iters, w0, *, threshold=None, scale=None, keep_w0=True):
@@ -272,6 +405,23 @@ def ista_gradient_without_1_over_n(Phi, y, lam, step, num_iters, w0):
 def ista_history_without_w0(Phi, y, lam, step, num_iters, w0):
     """History F(w_1)..F(w_K), missing F(w_0)."""
     return _ista(Phi, y, lam, step, num_iters, w0, keep_w0=False)
+
+
+@alternative("regularization.ista", "ista")
+def ista_with_fresh_products(Phi, y, lam, step, num_iters, w0):
+    """The textbook loop: recomputes Φw for the gradient and for F at every step."""
+    w = np.array(w0, dtype=float)
+    history = [_F(Phi, y, w, lam)]
+    for _ in range(num_iters):
+        w = _soft(w - step * Phi.T @ (Phi @ w - y) / len(y), step * lam)
+        history.append(_F(Phi, y, w, lam))
+    return w, np.array(history)
+
+
+@non_answer("regularization.ista", "ista")
+def ista_never_moves(Phi, y, lam, step, num_iters, w0):
+    """Returns w0 and F(w0) repeated."""
+    return np.array(w0, dtype=float), np.full(num_iters + 1, _F(Phi, y, w0, lam))
 
 
 def _fista(Phi, y, lam, step, num_iters, w0, restart=False, *, grad_at_w=False,
@@ -330,6 +480,12 @@ def restart_one_step_late(Phi, y, lam, step, num_iters, w0, restart=False):
     return _fista(Phi, y, lam, step, num_iters, w0, restart, late_restart=True)
 
 
+@alternative("regularization.fista", "fista")
+def fista_with_fresh_products(Phi, y, lam, step, num_iters, w0, restart=False):
+    """The textbook loop: Φv computed from v at every step (two products with Φ, not one)."""
+    return _fista(Phi, y, lam, step, num_iters, w0, restart)
+
+
 # -- Q6 admm_lasso ---------------------------------------------------------------------
 
 
@@ -379,3 +535,15 @@ def no_dual_update(Phi, y, lam, rho, num_iters):
 def returns_x_not_z(Phi, y, lam, rho, num_iters):
     """Returns (and records F of) the x iterate instead of the sparse z."""
     return _admm(Phi, y, lam, rho, num_iters, return_x=True)
+
+
+@alternative("regularization.admm", "admm_lasso")
+def admm_solve_every_step(Phi, y, lam, rho, num_iters):
+    """np.linalg.solve of the M×M system at every step (no factorization kept, no Woodbury)."""
+    return _admm(Phi, y, lam, rho, num_iters)
+
+
+@non_answer("regularization.admm", "admm_lasso")
+def admm_never_moves(Phi, y, lam, rho, num_iters):
+    """Returns z = 0 and F(0) repeated."""
+    return np.zeros(Phi.shape[1]), np.full(num_iters + 1, _F(Phi, y, np.zeros(Phi.shape[1]), lam))

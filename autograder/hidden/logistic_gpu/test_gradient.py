@@ -2,24 +2,27 @@
 
 import numpy as np
 
-from autograder.grading.checks import expect_tensor
 from autograder.grading.probe import Call
-from autograder.hidden.logistic_gpu import classification_problem, tensor
+from autograder.hidden.logistic_gpu import classification_problem, expect_scaled, tensor
 
 # Entries are sums of N terms that may cancel: the absolute tolerance is relative to the
 # largest entry (ATOL_SCALE · max|∇E|); rtol covers the entries that do not cancel.
 TOL = {"float64": (1e-10, 1e-12), "float32": (1e-4, 1e-5)}
+# At |u| up to 1e4, autograd of torch's softplus (which returns u itself for u > 20) is off by
+# up to e^-20 ≈ 2e-9 relative: still right, so 1e-8 there; every mistake is off by a factor.
+HUGE_TOL = {"float64": (1e-8, 1e-9), "float32": (1e-4, 1e-5)}
 
 
-def _check(student, reference, name, what, dtype):
-    rtol, atol_scale = TOL[dtype]
-    scale = float(np.max(np.abs(reference[name].values)))
-    expect_tensor(student[name], reference[name], what=what, dtype=dtype, rtol=rtol,
-                  atol=atol_scale * scale)
+def _check(student, reference, name, what, dtype, tol=TOL):
+    expect_scaled(student[name], reference[name], what=what, dtype=dtype, tol=tol)
 
 
 def _args(Phi, y, w, lam, dtype):
     return tensor(Phi, dtype), tensor(y, dtype), tensor(w, dtype), lam
+
+
+# The main correctness check: partial credit needs it.
+MAIN = ("test_random_float64",)
 
 
 def calls(rng):
@@ -50,8 +53,10 @@ def test_ridge_term(student, reference):
 
 
 def test_huge_logits_float64(student, reference):
-    _check(student, reference, "extreme64", "gradient at |u| up to 1e4, float64", "float64")
+    _check(student, reference, "extreme64", "gradient at |u| up to 1e4, float64", "float64",
+           HUGE_TOL)
 
 
 def test_huge_logits_float32(student, reference):
-    _check(student, reference, "extreme32", "gradient at |u| up to 1e4, float32", "float32")
+    _check(student, reference, "extreme32", "gradient at |u| up to 1e4, float32", "float32",
+           HUGE_TOL)

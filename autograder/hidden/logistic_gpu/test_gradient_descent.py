@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.grading.checks import expect_items, expect_tensor
+from autograder.grading.checks import expect_items, expect_tensor, expect_unchanged
 from autograder.grading.probe import Call
 from autograder.hidden.logistic_gpu import classification_problem, tensor
 
@@ -15,12 +15,17 @@ def _args(Phi, y, w0, lr, steps, lam, dtype):
     return tensor(Phi, dtype), tensor(y, dtype), tensor(w0, dtype), lr, steps, lam
 
 
+# The main correctness check: partial credit needs it.
+MAIN = ("test_weights_float64",)
+
+
 def calls(rng):
     Phi, y = classification_problem(rng, 50, 4)
     w0 = 0.1 * rng.normal(size=5)
     Phi_s, y_s = classification_problem(rng, 40, 2, separable=True)
     return {
         "gd64": Call("gradient_descent", *_args(Phi, y, w0, 1.0, 25, 0.01, "float64")),
+        "w0_after": Call("gradient_descent", *_args(Phi, y, w0, 1.0, 25, 0.01, "float64"), echo=2),
         "gd32": Call("gradient_descent", *_args(Phi, y, w0, 1.0, 25, 0.01, "float32")),
         "zero_steps": Call("gradient_descent", *_args(Phi, y, w0, 1.0, 0, 0.01, "float64")),
         "separable32": Call("gradient_descent", *_args(Phi_s, y_s, np.zeros(3), 2.0, 40, 0.0,
@@ -58,3 +63,8 @@ def test_zero_steps(student, reference):
 def test_separable_float32(student, reference):
     _result(student, reference, "separable32", "40 steps on separable data, float32", "float32",
             "losses")
+
+
+def test_leaves_w0_alone(student, reference):
+    expect_unchanged(student["w0_after"], reference["w0_after"], argument="w0",
+                     what="25 steps on a random 50x5 problem, float64")

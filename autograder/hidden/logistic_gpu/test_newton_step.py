@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from autograder.grading.checks import expect, expect_tensor
+from autograder.grading.checks import expect, expect_tensor, expect_unchanged
 from autograder.grading.probe import Call
 from autograder.hidden.logistic_gpu import (
     classification_problem,
@@ -33,12 +33,17 @@ def _collinear(rng, delta=1e-6):
     return np.hstack([np.ones((N, 1)), X]), y, 0.3 * rng.normal(size=d + 1)
 
 
+# The main correctness check: partial credit needs it.
+MAIN = ("test_random_float64",)
+
+
 def calls(rng):
     Phi, y = classification_problem(rng, 60, 5)
     w = 0.3 * rng.normal(size=6)
     Phi_c, y_c, w_c = _collinear(rng)
     return {
         "random64": Call("newton_step", *_args(Phi, y, w, 1e-3, "float64")),
+        "w_after": Call("newton_step", *_args(Phi, y, w, 1e-3, "float64"), echo=2),
         "random32": Call("newton_step", *_args(Phi, y, w, 1e-3, "float32")),
         "ridge64": Call("newton_step", *_args(Phi, y, w, 2.0, "float64")),
         "collinear64": Call("newton_step", *_args(Phi_c, y_c, w_c, 1e-14, "float64")),
@@ -77,3 +82,8 @@ def test_solved_not_inverted(student, reference, inputs):
     expect(bool(residual <= RESIDUAL_TOL),
            f"{what}: relative residual ||HΔ − ∇E|| / (||H|| ||Δ||) = {residual:.2g} "
            f"(tolerance {RESIDUAL_TOL:g}); solve H Δ = ∇E, do not invert H")
+
+
+def test_leaves_w_alone(student, reference):
+    expect_unchanged(student["w_after"], reference["w_after"], argument="w",
+                     what="one step on a random 60x6 problem, float64")

@@ -7,6 +7,9 @@ from autograder.grading.probe import Call
 
 TOL = {"rtol": 1e-9, "atol": 1e-9}  # closed form in float64: agreement to ~1e-12 expected
 
+# The main correctness check: partial credit needs it.
+MAIN = ("test_random_line",)
+
 
 def calls(rng):
     x = rng.normal(0.0, 2.0, size=30)

@@ -7,6 +7,9 @@ from autograder.grading.probe import Call
 
 TOL = {"rtol": 1e-12, "atol": 1e-15}  # one subtraction per entry: exact up to rounding
 
+# The main correctness check: partial credit needs it.
+MAIN = ("test_random",)
+
 
 def calls(rng):
     t = float(rng.uniform(0.2, 1.5))

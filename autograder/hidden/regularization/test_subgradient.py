@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from autograder.grading.checks import expect_unchanged
 from autograder.grading.probe import Call
 from autograder.hidden.regularization import (
     expect_history_consistent,
@@ -10,17 +11,21 @@ from autograder.hidden.regularization import (
     solver_result,
 )
 
+# The main correctness check: partial credit needs it.
+MAIN = ("test_from_zero",)
+
 
 def calls(rng):
     Phi = rng.normal(size=(25, 8))
     other = rng.normal(size=(15, 6))
     wide = rng.normal(size=(8, 16))
     w_mixed = rng.normal(size=16) * (rng.uniform(size=16) < 0.5)  # some exact zeros
+    start_args = (other, rng.normal(size=15), 0.3, 0.5 / lipschitz(other), 25, rng.normal(size=6))
     return {
         "from_zero": Call("lasso_subgradient", Phi, rng.normal(size=25), 0.1,
                           1.0 / lipschitz(Phi), 30, np.zeros(8)),
-        "random_start": Call("lasso_subgradient", other, rng.normal(size=15), 0.3,
-                             0.5 / lipschitz(other), 25, rng.normal(size=6)),
+        "random_start": Call("lasso_subgradient", *start_args),
+        "w0_after": Call("lasso_subgradient", *start_args, echo=5),
         "wide": Call("lasso_subgradient", wide, rng.normal(size=8), 0.05,
                      1.0 / lipschitz(wide), 40, w_mixed),
         "no_steps": Call("lasso_subgradient", other, rng.normal(size=15), 0.2, 0.1, 0,
@@ -53,3 +58,8 @@ def test_history_matches_w(student, inputs):
     """Oracle-free: the last history entry is F of the returned w."""
     expect_history_consistent(student["wide"], inputs["wide"],
                               what="40 steps, M = 16 > N = 8")
+
+
+def test_leaves_w0_alone(student, reference):
+    expect_unchanged(student["w0_after"], reference["w0_after"], argument="w0",
+                     what="25 steps from a random w0")
