@@ -243,8 +243,8 @@ def test_the_interpreter_check_names_what_to_do(monkeypatch):
 def test_a_setup_cell_that_fails_before_student_code_stops_the_submission(tmp_path):
     """The course's lib hidden from the kernel: an error naming the cause, not a class 0."""
     from conftest import make_course
+    from nbgrader.apps import NbGraderAPI
 
-    from autograder.workflow import grade as batch
     from autograder.workflow import release
     from autograder.workflow.course import Course
     from autograder.workflow.demo import answer_sources
@@ -263,6 +263,13 @@ def test_a_setup_cell_that_fails_before_student_code_stops_the_submission(tmp_pa
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / "regression.ipynb")
     (folder / "timestamp.txt").write_text("2026-10-01 12:00:00 UTC")
-    outcome, = batch.grade(course, "01-regression", jobs=1, progress=False)
-    assert outcome.status == "error"
-    assert "setup cell failed" in outcome.message and "No module named 'lib'" in outcome.message
+    # Stock nbgrader's autograde (no control submission runs there): the submission fails
+    # with the cause instead of being graded 0. `grade` stops at its control first
+    # (tests/test_workflow.py).
+    result = NbGraderAPI(coursedir=course.coursedir, config=course.config).autograde(
+        "01-regression", "reference", force=True, create=True)
+    log = f"{result.get('log') or ''}\n{result.get('error') or ''}"
+    assert not result["success"]
+    assert "setup cell failed" in log and "No module named 'lib'" in log
+    # nbgrader removes what it autograded for a failed submission: no graded notebook.
+    assert not (course.path("autograded_directory") / "reference" / "01-regression").exists()
