@@ -280,3 +280,20 @@ def test_an_assignment_that_wants_a_gpu_goes_to_the_gpu_workers(cluster, tmp_pat
     assert [o.status for o in outcomes] == ["graded"]
     assert len(gpu_worker) == 1 and workers == gpu_worker and not gpu_worker & before
     assert _gradebook(course)["reference"]["score"] == 22
+
+
+def test_grading_on_one_machine_needs_no_dask(tmp_path):
+    """Without the cluster extra: the CLI and the local batch import, and `--scheduler` says
+    what to install instead of failing on an import."""
+    course = _course(tmp_path / "course", students=())
+    blocked = ("import sys; sys.modules['distributed'] = None; import autograder.cli as cli; "
+               "import autograder.workflow.grade; "
+               "assert not any(m.startswith(('distributed', 'dask')) for m in sys.modules "
+               "if sys.modules[m] is not None); "
+               f"sys.exit(cli.main(['--root', {str(course.root)!r}, 'grade', {A!r}, "
+               "'--scheduler', 'tcp://127.0.0.1:1']))")
+    done = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "--scheduler needs Dask's distributed, which is not installed" in done.stderr
+    assert "pip install '.[cluster]'" in done.stderr
