@@ -38,8 +38,9 @@ pytestmark = pytest.mark.slow
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # functions sent to the workers
 
 A, NB = "01-regression", "regression.ipynb"
+LINKED = "linked_solution"
 CLASS = ("reference", "blank", "partly_right", "late_2_5_days", "late_11_days",
-         "infinite_loop", "stderr_noise", "invalid_json")
+         "infinite_loop", "stderr_noise", "invalid_json", LINKED)
 #: The same hidden-test inputs in every run (by default each submission draws a fresh seed).
 SEED = "\nc.HiddenTestsExecute.seed = 20261009\n"
 DASK = str(Path(sys.executable).parent / "dask")
@@ -57,9 +58,13 @@ def _course(folder: Path, students: tuple[str, ...] = CLASS) -> Course:
     release.generate(course, [A])
     answers = demo.submissions(folder / "solutions" / A / NB, folder / "assignments" / A / NB)
     for student in students:
-        content, offset = answers[student]
         target = course.path("submitted_directory") / student / A
         target.mkdir(parents=True)
+        if student == LINKED:  # the reference solution, through a link
+            (target / NB).symlink_to(folder / "solutions" / A / NB)
+            (target / "timestamp.txt").write_text(format_timestamp(demo.DUE))
+            continue
+        content, offset = answers[student]
         if isinstance(content, str):
             (target / NB).write_text(content)
         else:
@@ -177,9 +182,11 @@ def test_the_cluster_grades_as_the_local_batch(local, cluster, tmp_path):
     assert _gradebook(course) == _gradebook(local)
     assert _autograded(course) == _autograded(local)
     assert "invalid_json         error" in output and "not a valid notebook" in output
+    assert re.search(rf"{LINKED} +error .*symbolic links", output)
+    assert _gradebook(course)[LINKED]["score"] == 0  # the solution it links to was not read
 
     again = _finish(_grade(course, cluster))  # resumed: nothing left to grade
-    assert again.count("already graded") == len(CLASS) - 1
+    assert again.count("already graded") == len(CLASS) - 2  # the two errors are tried again
     assert _gradebook(course) == _gradebook(local)
 
 
