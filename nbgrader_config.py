@@ -96,6 +96,10 @@ c.LatePolicy.due_dates = {
 }
 c.LatePolicy.grace_seconds = 0
 
+# Grading on a Dask cluster (`autograder grade --scheduler`, docs/cluster.md): Assignment 3's
+# submissions go to workers started with a GPU resource where the cluster has any.
+c.ClusterGrading.gpu_assignments = ["03-logistic-gpu"]
+
 # Feedback shows answers, outputs and the hidden tests' messages, never their source, and
 # nothing that runs in the student's browser (autograder/grading/active_content.py).
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests,

@@ -3,6 +3,7 @@
     autograder release                   regenerate assignments/ and the student bundle
     autograder collect ZIP|FOLDER A      bring an LMS download into submitted/<student>/A/
     autograder grade A [--jobs N]        autograde every submission of A in parallel
+    autograder grade A --scheduler ADDR  ... on a Dask cluster (docs/cluster.md)
     autograder report A | --all          grades CSV, course summary, feedback HTML
     autograder demo                      all of the above on a generated demo class
 
@@ -12,6 +13,7 @@ Run it from the course root (the folder holding nbgrader_config.py).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import warnings
 from pathlib import Path
@@ -47,9 +49,15 @@ def _collect(args: argparse.Namespace) -> int:
 def _grade(args: argparse.Namespace) -> int:
     from autograder.workflow import grade
 
+    if args.scheduler and args.jobs:
+        raise ValueError("--jobs sets this machine's parallel graders; with --scheduler the "
+                         "cluster's workers grade: leave --jobs out")
+    if args.scheduler and importlib.util.find_spec("distributed") is None:
+        raise ValueError("--scheduler needs Dask's distributed, which is not installed: "
+                         "pip install '.[cluster]' (docs/cluster.md)")
     course = Course.load(args.root, HiddenTestsExecute={"timeout": args.cell_timeout})
     outcomes = grade.grade(course, args.assignment, jobs=args.jobs,
-                           submission_timeout=args.submission_timeout)
+                           submission_timeout=args.submission_timeout, scheduler=args.scheduler)
     grade.save_outcomes(outcomes, course.outcomes_path(args.assignment))
     for outcome in outcomes:
         note = f"  {printable(outcome.message, 200)}" if outcome.message else ""
@@ -124,6 +132,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cell-timeout", type=int, default=60, help="seconds per cell")
     p.add_argument("--submission-timeout", type=float, default=900,
                    help="seconds per submission")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on the Dask cluster of this scheduler (tcp://HOST:PORT) instead "
+                        "of this machine; see docs/cluster.md")
     p.set_defaults(run=_grade)
 
     p = commands.add_parser("report", help="grades CSV, course summary and feedback HTML")

@@ -16,8 +16,19 @@ def _name(requirement: str) -> str:
 
 def _pyproject() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    requirements = project["dependencies"] + project["optional-dependencies"]["dev"]
+    requirements = project["dependencies"] + [
+        r for extra in project["optional-dependencies"].values() for r in extra]
     return {_name(r): r.replace(" ", "") for r in requirements}
+
+
+def test_every_extra_is_in_the_dev_environment():
+    """The test suite runs with every extra (the cluster's included)."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    dev = {_name(r): r.replace(" ", "") for r in extras["dev"]}
+    for name, requirements in extras.items():
+        for requirement in requirements:
+            assert dev.get(_name(requirement)) == requirement.replace(" ", ""), (name, requirement)
 
 
 def _environment() -> dict[str, str]:

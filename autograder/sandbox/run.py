@@ -3,9 +3,10 @@ cleans up its own leftovers and never another grader's.
 
 Several graders may share a machine (two TAs, two courses). Every cgroup and private
 folder a kernel gets is named ``autograder-kernel-<run>-<random>``, where ``<run>`` is
-``<pid of the process that started the run>-<random>``. The id is kept in the environment
-(``AUTOGRADER_RUN``), so that forked workers and subprocesses belong to the run of the
-process that started them.
+``<pid of the process that started the run>-<random>``. Forked workers belong to the run of
+the process they were forked from; a process started anew (a grader started by another
+grader or a test, each of several Dask workers under one nanny) is a run of its own, so
+that one grader's sweep never kills another's kernels.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 import secrets
 
 PREFIX = "autograder-kernel-"
-RUN = os.environ.setdefault("AUTOGRADER_RUN", f"{os.getpid()}-{secrets.token_hex(4)}")
+RUN = f"{os.getpid()}-{secrets.token_hex(4)}"
 _NAME = re.compile(rf"^{PREFIX}(\d+)-([0-9a-f]{{8}})-")
 
 

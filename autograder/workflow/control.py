@@ -66,6 +66,19 @@ def filled(release_nb: Path, answers: dict[str, str],
     return nb
 
 
+def relocated(course: Course, folder: Path) -> Course:
+    """``course`` (its configuration, solutions and lib) with its own release, submitted,
+    autograded and feedback folders and SQLite gradebook in ``folder``, a folder under the
+    course root (hidden from graded kernels like the real ones)."""
+    config = copy.deepcopy(course.config)
+    relative = folder.relative_to(course.root)
+    for trait in ("release_directory", "submitted_directory", "autograded_directory",
+                  "feedback_directory"):
+        config.CourseDirectory[trait] = f"{relative}/{trait.split('_')[0]}"
+    config.CourseDirectory.db_url = f"sqlite:///{folder / 'gradebook.db'}"
+    return Course(course.root, config)
+
+
 @contextlib.contextmanager
 def scratch_course(course: Course, assignment: str) -> Iterator[Course]:
     """The course with its own release, submitted, autograded folders and gradebook in a
@@ -73,12 +86,7 @@ def scratch_course(course: Course, assignment: str) -> Iterator[Course]:
     holding the control's submission. Removed afterwards."""
     scratch = Path(tempfile.mkdtemp(prefix=".autograder-control-", dir=course.root))
     try:
-        config = copy.deepcopy(course.config)
-        for trait in ("release_directory", "submitted_directory", "autograded_directory",
-                      "feedback_directory"):
-            config.CourseDirectory[trait] = f"{scratch.name}/{trait.split('_')[0]}"
-        config.CourseDirectory.db_url = f"sqlite:///{scratch / 'gradebook.db'}"
-        control = Course(course.root, config)
+        control = relocated(course, scratch)
         release.generate(control, [assignment])
         _hand_in(control, assignment)
         yield control

@@ -28,8 +28,9 @@ import os
 import re
 import signal
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import nbformat
@@ -56,9 +57,15 @@ class Outcome:
 
 def submission_hash(folder: Path) -> str:
     """A hash of every file a student submitted (names and contents)."""
+    return files_hash({str(p.relative_to(folder)): p.read_bytes()
+                       for p in folder.rglob("*") if p.is_file()})
+
+
+def files_hash(files: Mapping[str, bytes]) -> str:
+    """A hash of files given as relative path -> contents (what a cluster task carries)."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    for name in sorted(files, key=PurePath):
+        digest.update(name.encode() + b"\0" + files[name])
     return digest.hexdigest()
 
 
@@ -99,6 +106,12 @@ def is_graded(course: Course, assignment: str, student: str) -> bool:
     return saved.get("hash") == submission_hash(folder)
 
 
+def mark_graded(course: Course, assignment: str, student: str, digest: str) -> None:
+    """Record that the submission hashed ``digest`` is graded (read by :func:`is_graded`)."""
+    record = _record_path(course, assignment, student)
+    record.write_text(json.dumps({"hash": digest, "time": time.time()}))
+
+
 def _worker(course: Course, assignment: str, student: str, slot: int, jobs: int,
             conn: Any) -> None:
     """Runs in a forked process: autograde one submission, report through ``conn``."""
@@ -110,8 +123,7 @@ def _worker(course: Course, assignment: str, student: str, slot: int, jobs: int,
         assignment, student, force=True, create=True)
     if result.get("success"):
         folder = course.path("submitted_directory") / student / assignment
-        record = _record_path(course, assignment, student)
-        record.write_text(json.dumps({"hash": submission_hash(folder), "time": time.time()}))
+        mark_graded(course, assignment, student, submission_hash(folder))
     conn.send({"success": bool(result.get("success")),
                "error": _last_line(f"{result.get('log') or ''}\n{result.get('error') or ''}")})
     conn.close()
@@ -140,8 +152,11 @@ class _Running:
 
 
 def grade(course: Course, assignment: str, *, jobs: int | None = None,
-          submission_timeout: float = 600, progress: bool = True) -> list[Outcome]:
+          submission_timeout: float = 600, progress: bool = True,
+          scheduler: str | None = None) -> list[Outcome]:
     """Autograde every submission of ``assignment``; returns one outcome per student.
+    With ``scheduler`` (a Dask scheduler's address) the control and the submissions are
+    graded on that cluster's workers (:mod:`autograder.workflow.cluster`).
 
     Raises :class:`~autograder.workflow.control.ControlFailed`, before any student is
     graded, when the reference solution does not earn full automatic marks."""
@@ -161,23 +176,33 @@ def grade(course: Course, assignment: str, *, jobs: int | None = None,
             continue
         pending.append(student)
 
-    if pending:
+    if pending and scheduler is not None:
+        from autograder.workflow import cluster  # Dask's distributed: the cluster extra
+
+        outcomes.update(cluster.grade(course, assignment, pending, scheduler=scheduler,
+                                      submission_timeout=submission_timeout, progress=progress))
+    elif pending:
         _warm_up(course, assignment)
         # Workers inherit the warmed-up heap; frozen, their collections skip it (and do not
         # touch, hence copy, its pages).
         gc.freeze()
         _run_control(course, assignment, submission_timeout, progress)
-    outcomes.update(_run(course, assignment, pending, jobs, submission_timeout, progress))
+        outcomes.update(_run(course, assignment, pending, jobs, submission_timeout, progress))
     sandbox.sweep()  # what workers killed at their time limit left behind
     return [outcomes[s] for s in sorted(outcomes)]
 
 
+#: Grades students of a course: (course, assignment, students, jobs, submission timeout,
+#: progress) -> outcome per student. :func:`_run` here, or a cluster's.
+Runner = Callable[[Course, str, list[str], int, float, bool], dict[str, Outcome]]
+
+
 def _run_control(course: Course, assignment: str, submission_timeout: float,
-                 progress: bool) -> None:
+                 progress: bool, run: Runner | None = None) -> None:
     with control.scratch_course(course, assignment) as scratch:
         control.check_release(scratch, course, assignment)
-        outcome = _run(scratch, assignment, [control.STUDENT], 1, submission_timeout,
-                       progress=False)[control.STUDENT]
+        outcome = (run or _run)(scratch, assignment, [control.STUDENT], 1, submission_timeout,
+                                False)[control.STUDENT]
         if outcome.status != "graded":
             raise control.ControlFailed(
                 f"control failed: grading the reference solution of {assignment} failed "
