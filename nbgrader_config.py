@@ -67,9 +67,10 @@ c.Autograde.autograde_preprocessors = [
 ]
 c.HiddenTestsExecute.timeout = 120          # seconds per cell (and per probe)
 c.HiddenTestsExecute.interrupt_on_timeout = True
-# Probes run in a second kernel whose outputs are never kept: no hidden-test input can reach
-# the graded notebook or the feedback (False: one kernel, about a third faster).
-c.HiddenTestsExecute.separate_probe_kernel = True
+# Probes run in the notebook's own kernel once its last cell has run, when none of its
+# outputs is kept any more: no hidden-test input can reach the graded notebook or the
+# feedback. A second kernel runs the cells again only where the first one died.
+c.HiddenTestsExecute.separate_probe_kernel = False
 
 # What a kernel's outputs may cost (docs/security.md). Enforced by the grader as messages
 # arrive: larger outputs are cut, with a note the TA and the student read.
