@@ -290,6 +290,16 @@ def _fresh_state(env: dict[str, str]) -> None:
         matplotlib.rcParams["backend"] = env["MPLBACKEND"]  # still unresolved: see preload
     for name in [m for m in sys.modules if m.split(".")[0] == "autograder"]:
         del sys.modules[name]
+    _forget_hidden_modules()
+
+
+def _forget_hidden_modules() -> None:
+    """Forget the imported modules whose files this kernel cannot read (a course that
+    hides ``lib`` from its kernels, say): importing them fails here as in a cold kernel."""
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if path and not os.access(path, os.R_OK):
+            del sys.modules[name]
 
 
 def _start_ipykernel(argv: list[str]) -> None:
