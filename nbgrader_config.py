@@ -82,6 +82,9 @@ c.BoundedKernelClient.queued_messages = 16             # per socket, before the 
 # What a kernel may use: its private /tmp (its working folder, all it may write) and memory.
 c.SandboxedKernelManager.disk_bytes = 512 * 1024**2
 c.SandboxedKernelManager.group_memory_bytes = 6 * 1024**3
+# Kernels forked warm from one factory per batch (`autograder grade`), in the same sandbox;
+# False: every kernel starts cold. Where the platform cannot have them, kernels start cold.
+c.SandboxedKernelManager.warm = True
 c.ClearMetadataPreprocessor.enabled = True
 c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = [("nbgrader",)]
 c.IgnorePattern.pattern = r".*(UserWarning|RuntimeWarning|DeprecationWarning|FutureWarning).*"

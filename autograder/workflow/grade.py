@@ -112,9 +112,9 @@ def grade_submission(course: Course, assignment: str, student: str) -> Outcome:
     (started on the first call, or inherited from the batch that forked this worker)
     where the platform allows, else cold."""
     start = time.monotonic()
-    if not warm.tried():
-        start_kernels(course, assignment, int(os.environ.get("AUTOGRADER_THREADS") or
-                                              os.cpu_count() or 1))
+    if not warm.tried():  # a process of its own (not a batch's worker): all its cores
+        threads = os.environ.setdefault("AUTOGRADER_THREADS", str(os.cpu_count() or 1))
+        start_kernels(course, assignment, int(threads))
     result = NbGraderAPI(coursedir=course.coursedir, config=course.config).autograde(
         assignment, student, force=True, create=True)
     if result.get("success"):
@@ -160,10 +160,13 @@ def _imports(course: Course, assignment: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def limited_threads(threads: int) -> Iterator[None]:
+def limited_threads(threads: int, imports: tuple[str, ...] = ()) -> Iterator[None]:
     """This process's BLAS, OpenMP and torch threads: its share of the cores. A worker and
     its kernel take turns; more threads than cores spin against each other (torch ran 10
-    to 100 times slower on a busy machine)."""
+    to 100 times slower on a busy machine). ``imports``: ``torch`` if this process is about
+    to use it (its threads are set before its first operation)."""
+    if "torch" in imports:
+        import torch
     torch = sys.modules.get("torch")
     before = torch.get_num_threads() if torch is not None else None
     with threadpool_limits(limits=threads):
@@ -256,8 +259,8 @@ def grade(course: Course, assignment: str, *, jobs: int | None = None,
     try:
         if pending:
             start_kernels(course, assignment, threads)  # imports meanwhile, on another core
-            with limited_threads(threads):
-                _warm_up(course, assignment)
+            with limited_threads(threads, tuple(_imports(course, assignment))):
+                _warm_up(course, assignment)  # the references of A3 compute with torch
             warm.ready()
             # Workers inherit the warmed-up heap; frozen, their collections skip it (and do
             # not touch, hence copy, its pages).
