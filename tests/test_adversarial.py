@@ -269,12 +269,16 @@ def cold(tmp_path_factory, secret, corpus):
 
 
 #: Attempts whose graded notebook differs between any two runs, warm or cold (their scores
-#: do not): what a flood or a bomb has done when a 5 s limit strikes depends on the load.
-#: And one that prints the sandbox's own shape.
+#: do not): what a flood or a bomb has done when a 5 s limit strikes depends on the load,
+#: and a dying kernel races its last message. And one that prints the sandbox's own shape.
 DIFFERENT_EVERY_RUN = {
     "comm_flood": "where the flood meets the bounds when the time limit strikes",
     "memory_bomb": "whether 6 GiB are allocated (the kernel dies) before the probe's 5 s end",
     "print_many_lines": "how many lines 3 s of printing make",
+    "kill_parent_and_group": "the kernel dies in a cell: whether that cell's prompt number "
+                             "reached the grader first",
+    "os_exit": "the kernel dies in a cell: whether that cell's prompt number reached the "
+               "grader first",
     "read_root_only_file": "prints /proc/self/uid_map: bubblewrap's user namespace; a warm "
                            "kernel has none (it runs as the slot's uid itself)",
 }
