@@ -3,9 +3,9 @@ cleans up its own leftovers and never another grader's.
 
 Several graders may share a machine (two TAs, two courses). Every cgroup and private
 folder a kernel gets is named ``autograder-kernel-<run>-<random>``, where ``<run>`` is
-``<pid of the process that started the run>-<random>``. The id is kept in the environment
-(``AUTOGRADER_RUN``), so that forked workers and subprocesses belong to the run of the
-process that started them.
+``<pid of the process that started the run>-<random>``. Forked workers inherit it with the
+process's memory; it is never passed on through the environment, since two graders started
+by one process (a script, a test) would then share a run and sweep each other's kernels.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 import secrets
 
 PREFIX = "autograder-kernel-"
-RUN = os.environ.setdefault("AUTOGRADER_RUN", f"{os.getpid()}-{secrets.token_hex(4)}")
+RUN = f"{os.getpid()}-{secrets.token_hex(4)}"
 _NAME = re.compile(rf"^{PREFIX}(\d+)-([0-9a-f]{{8}})-")
 
 
