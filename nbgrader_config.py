@@ -67,9 +67,10 @@ c.Autograde.autograde_preprocessors = [
 ]
 c.HiddenTestsExecute.timeout = 120          # seconds per cell (and per probe)
 c.HiddenTestsExecute.interrupt_on_timeout = True
-# Probes run in a second kernel whose outputs are never kept: no hidden-test input can reach
-# the graded notebook or the feedback (False: one kernel, about a third faster).
-c.HiddenTestsExecute.separate_probe_kernel = True
+# Probes run in the notebook's own kernel once its last cell has run, when none of its
+# outputs is kept any more: no hidden-test input can reach the graded notebook or the
+# feedback. A second kernel runs the cells again only where the first one died.
+c.HiddenTestsExecute.separate_probe_kernel = False
 
 # What a kernel's outputs may cost (docs/security.md). Enforced by the grader as messages
 # arrive: larger outputs are cut, with a note the TA and the student read.
@@ -81,6 +82,9 @@ c.BoundedKernelClient.queued_messages = 16             # per socket, before the 
 # What a kernel may use: its private /tmp (its working folder, all it may write) and memory.
 c.SandboxedKernelManager.disk_bytes = 512 * 1024**2
 c.SandboxedKernelManager.group_memory_bytes = 6 * 1024**3
+# Kernels forked warm from one factory per batch (`autograder grade`), in the same sandbox;
+# False: every kernel starts cold. Where the platform cannot have them, kernels start cold.
+c.SandboxedKernelManager.warm = True
 c.ClearMetadataPreprocessor.enabled = True
 c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = [("nbgrader",)]
 c.IgnorePattern.pattern = r".*(UserWarning|RuntimeWarning|DeprecationWarning|FutureWarning).*"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import ROOT, make_course
+from conftest import ROOT, graded_notebooks, make_course
 from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 
@@ -188,14 +188,15 @@ class Sampler(threading.Thread):
             self.disk = max(self.disk, _private_bytes())
 
 
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    course_root = make_course(tmp_path_factory.mktemp("adversarial"))
-    course = Course.load(course_root, HiddenTestsExecute={"timeout": 5})
+def corpus_course(folder: Path, secret: Path, students: dict[str, Attempt | None],
+                  **sandbox: object) -> Course:
+    """A course whose submissions are ``students``' attempts (None: honest). One seed for
+    every run's hidden-test inputs, so that runs can be compared."""
+    course = Course.load(make_course(folder), HiddenTestsExecute={"timeout": 5, "seed": 1},
+                         SandboxedKernelManager=sandbox)
     release.generate(course, [ASSIGNMENT])
-    secret = _secret(tmp_path_factory.mktemp("root-only") / "secret", course)
-    attempts = [a for a in ATTEMPTS if runnable(a)]
-    students = {"honest": None, **{a.name: a for a in attempts}}
+    if not secret.exists():
+        _secret(secret, course)
     for student, attempt in students.items():
         folder = course.path("submitted_directory") / student / ASSIGNMENT
         folder.mkdir(parents=True)
@@ -205,6 +206,27 @@ def corpus(tmp_path_factory):
             name, target = _fill(attempt.link, course, secret).split(" -> ")
             (folder / name).unlink(missing_ok=True)
             (folder / name).symlink_to(target)
+    return course
+
+
+def gradebook_scores(course: Course) -> dict[str, tuple[dict[str, float], float]]:
+    with Gradebook(course.db_url) as gb:
+        return {s.student.id: ({g.name: g.score for nb in s.notebooks for g in nb.grades},
+                               s.max_score)
+                for s in gb.assignment_submissions(ASSIGNMENT)}
+
+
+@pytest.fixture(scope="module")
+def secret(tmp_path_factory):
+    return tmp_path_factory.mktemp("root-only") / "secret"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory, secret):
+    attempts = [a for a in ATTEMPTS if runnable(a)]
+    course = corpus_course(tmp_path_factory.mktemp("adversarial"), secret,
+                           {"honest": None, **{a.name: a for a in attempts}})
+    course_root = course.root
     out = course_root / "out"
     out.mkdir()
     (out / "grades-01-regression.csv").write_text("student,score\nhonest,22\n")
@@ -216,10 +238,7 @@ def corpus(tmp_path_factory):
     elapsed = time.monotonic() - start
     sampler.stop.set()
     sampler.join()
-    with Gradebook(course.db_url) as gb:
-        scores = {s.student.id: ({g.name: g.score for nb in s.notebooks for g in nb.grades},
-                                 s.max_score)
-                  for s in gb.assignment_submissions(ASSIGNMENT)}
+    scores = gradebook_scores(course)
     api = NbGraderAPI(coursedir=course.coursedir, config=course.config)
     for attempt in attempts:
         if attempt.absent and (course.path("autograded_directory") / attempt.name).is_dir():
@@ -236,6 +255,44 @@ def corpus(tmp_path_factory):
     return {"course": course, "attempts": attempts, "outcomes": {o.student: o for o in outcomes},
             "scores": scores, "elapsed": elapsed, "submitted_before": submitted_before,
             "sampler": sampler}
+
+
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory, secret, corpus):
+    """The same corpus graded again by kernels that start cold (today's path)."""
+    course = corpus_course(tmp_path_factory.mktemp("adversarial-cold"), secret,
+                           {"honest": None, **{a.name: a for a in corpus["attempts"]}},
+                           warm=False)
+    outcomes = batch.grade(course, ASSIGNMENT, jobs=2, submission_timeout=90, progress=False)
+    return {"course": course, "outcomes": {o.student: o.status for o in outcomes},
+            "scores": gradebook_scores(course)}
+
+
+#: Attempts whose graded notebook differs between any two runs, warm or cold (their scores
+#: do not): what a flood or a bomb has done when a 5 s limit strikes depends on the load,
+#: and a dying kernel races its last message. And one that prints the sandbox's own shape.
+DIFFERENT_EVERY_RUN = {
+    "comm_flood": "where the flood meets the bounds when the time limit strikes",
+    "memory_bomb": "whether 6 GiB are allocated (the kernel dies) before the probe's 5 s end",
+    "print_many_lines": "how many lines 3 s of printing make",
+    "kill_parent_and_group": "the kernel dies in a cell: whether that cell's prompt number "
+                             "reached the grader first",
+    "os_exit": "the kernel dies in a cell: whether that cell's prompt number reached the "
+               "grader first",
+    "read_root_only_file": "prints /proc/self/uid_map: bubblewrap's user namespace; a warm "
+                           "kernel has none (it runs as the slot's uid itself)",
+}
+
+
+def test_warm_and_cold_kernels_grade_the_corpus_alike(corpus, cold):
+    assert {s: o.status for s, o in corpus["outcomes"].items()} == cold["outcomes"]
+    assert corpus["scores"] == cold["scores"]
+    warm_notebooks = graded_notebooks(corpus["course"], ASSIGNMENT)
+    cold_notebooks = graded_notebooks(cold["course"], ASSIGNMENT)
+    assert set(warm_notebooks) == set(cold_notebooks)
+    differ = [s for s in warm_notebooks if warm_notebooks[s] != cold_notebooks[s]
+              and s not in DIFFERENT_EVERY_RUN]
+    assert not differ, f"graded notebooks differ for {differ}"
 
 
 def _stopped(attempt: Attempt, outcomes: list, scores: dict) -> bool:
@@ -346,3 +403,30 @@ def test_the_honest_graded_notebook_keeps_its_plots(corpus):
 def test_worker_memory_and_grader_disk_stay_bounded(corpus):
     assert 0 < corpus["sampler"].worker < WORKER_MEMORY_BYTES
     assert corpus["sampler"].disk < PRIVATE_DISK_BYTES
+
+
+#: Attempts at reaching the next submission's kernel (files, processes, signals, patched
+#: modules): each is graded with one job, immediately before an honest neighbour.
+CONTAMINATION = ("contaminate_next_kernel", "fill_disk", "fork_bomb", "huge_file",
+                 "kill_parent_and_group", "monkeypatch_lib_and_autograder",
+                 "monkeypatch_numpy", "record_probe_inputs", "torch_function_override",
+                 "write_grader_files")
+
+
+def test_no_attempt_reaches_the_next_submissions_kernel(tmp_path_factory, secret):
+    attempts = [a for a in ATTEMPTS if a.name in CONTAMINATION and runnable(a)]
+    students: dict[str, Attempt | None] = {}
+    for i, attempt in enumerate(attempts):
+        students[f"c{i:02d}-a-{attempt.name}"] = attempt
+        students[f"c{i:02d}-b-honest"] = None
+    course = corpus_course(tmp_path_factory.mktemp("contamination"), secret, students)
+    outcomes = batch.grade(course, ASSIGNMENT, jobs=1, submission_timeout=90, progress=False)
+    assert {o.student: o.status for o in outcomes if o.student.endswith("honest")} == \
+        {s: "graded" for s in students if s.endswith("honest")}
+    scores = gradebook_scores(course)
+    notebooks = graded_notebooks(course, ASSIGNMENT)
+    first = notebooks["c00-b-honest"]
+    for student in (s for s in students if s.endswith("honest")):
+        grades, _ = scores[student]
+        assert sum(v for v in grades.values() if v is not None) == HONEST_AUTO_POINTS, student
+        assert notebooks[student] == first, f"{student}'s graded notebook differs"

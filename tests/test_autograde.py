@@ -98,6 +98,15 @@ def one_hot(labels, num_classes):
         pass
 '''
 
+# A later cell (Q5's, after its answer) redefines a graded function: what the notebook
+# leaves after its last cell is graded (the probes run then), wrong or right.
+ANSWERS = answer_sources(ROOT / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb")
+REDEFINED_WRONG = ANSWERS[ONE_HOT] + '''
+def fit_simple_linear(x, y):
+    return 0.0, 0.0
+'''
+REDEFINED_RIGHT = ANSWERS[ONE_HOT] + "\n" + ANSWERS[Q1]
+
 SUBMISSIONS = {
     "reference": {},
     "blank": None,
@@ -109,6 +118,8 @@ SUBMISSIONS = {
                        for k in GRADE_CELL},
     "fake_pass": {RISK: FAKE_PASS},
     "hard_coded": {Q1: HARD_CODED},
+    "redefined_wrong": {ONE_HOT: REDEFINED_WRONG},
+    "redefined_right": {Q1: HARD_CODED, ONE_HOT: REDEFINED_RIGHT},
 }
 
 
@@ -191,6 +202,16 @@ def test_exploit_earns_nothing(graded, student, cell):
 
 def test_hard_coded_visible_answer_earns_at_most_its_share(graded):
     assert graded["hard_coded"][Q1] < graded["reference"][Q1] / 2
+
+
+def test_a_graded_function_is_checked_as_the_notebook_leaves_it(graded):
+    """Probes run after the last cell: a later cell's definition is the one graded."""
+    assert graded["redefined_wrong"][Q1] == 0
+    assert graded["redefined_right"][Q1] == graded["reference"][Q1]
+    for student in ("redefined_wrong", "redefined_right"):
+        others = {cell: score for cell, score in graded[student].items() if cell != Q1}
+        assert others == {cell: score for cell, score in graded["reference"].items()
+                          if cell != Q1}
 
 
 @pytest.mark.skipif(not bwrap_works(), reason="filesystem isolation needs bubblewrap")

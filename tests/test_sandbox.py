@@ -20,21 +20,28 @@ import pytest
 from nbclient import NotebookClient
 
 from autograder.grading.sanitize import unsafe_entries
-from autograder.sandbox import cgroups, kernel, mounts, run
-from autograder.sandbox.limits import bwrap_works
+from autograder.sandbox import cgroups, kernel, mounts, run, warm
+from autograder.sandbox.limits import bwrap_works, kernel_environment
 
 pytestmark = pytest.mark.slow
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="the grader is not root here")
 MODES = [pytest.param(True, id="bubblewrap", marks=pytest.mark.skipif(
     not bwrap_works(), reason="bubblewrap does not work here")),
-    pytest.param(False, id="no-bubblewrap")]
+    pytest.param(False, id="no-bubblewrap"),
+    pytest.param("warm", id="warm", marks=pytest.mark.skipif(
+        warm.unavailable() is not None, reason=str(warm.unavailable())))]
 
 
 @pytest.fixture
 def sandbox_mode(request, monkeypatch):
+    """Cold kernels with or without bubblewrap, or kernels forked by a warm factory."""
     if not request.param:
         monkeypatch.setattr(kernel, "bwrap_works", lambda uid=None: False)
-    return request.param
+    if request.param == "warm":
+        warm.start(["numpy"], kernel_environment(os.environ, kernel.INLINE_BACKEND))
+        assert warm.ready() is not None, "the kernel factory did not start"
+    yield request.param
+    warm.stop()
 
 
 def _run(code: str, folder: Path, on_execute=None, **manager: object) -> str:
@@ -104,6 +111,70 @@ def test_kernel_processes_seen_from_the_host_are_not_root(sandbox_mode, tmp_path
 
     _run("import time\ntime.sleep(1)", folder, on_execute=look)
     assert owners and 0 not in owners
+
+
+@ROOT_ONLY
+@pytest.mark.parametrize("sandbox_mode", [m for m in MODES if m.id == "warm"], indirect=True)
+def test_a_warm_kernel_leaves_nothing_to_the_next(sandbox_mode, tmp_path):
+    """Two kernels forked by one factory, one after the other: the first changes every state
+    it can reach (its modules, environment, folders, shared memory); the second sees none."""
+    code = """
+import os, sys
+print("preloaded", "numpy" in sys.modules)
+import numpy
+seen = [name for name in ("/tmp/mark", "/dev/shm/mark", "mark")
+        if os.path.exists(name)]
+print("seen", seen, getattr(numpy, "mark", None), os.environ.get("MARK"), numpy.random.rand())
+for name in ("/tmp/mark", "/dev/shm/mark", "mark"):
+    open(name, "w").write("x")
+numpy.mark, os.environ["MARK"] = "changed", "changed"
+numpy.random.seed(0)
+"""
+    launchers: list[str] = []
+
+    def look(client: NotebookClient) -> None:
+        launchers.append(type(client.km.provisioner).__name__)
+
+    outputs = []
+    for i in range(2):
+        folder = tmp_path / f"nb{i}"
+        folder.mkdir()
+        outputs.append(_run(code, folder, on_execute=look))
+    assert launchers == ["WarmProvisioner"] * 2
+    assert all("preloaded True" in output for output in outputs)
+    seen = [output.split("seen ")[1].split()[:4] for output in outputs]
+    assert seen[1][:3] == ["[]", "None", "None"], outputs[1]
+    assert seen[0][3] != seen[1][3], "both kernels drew the same random numbers"
+    assert not list(tmp_path.glob("nb*/mark"))
+
+
+@ROOT_ONLY
+def test_kernels_start_cold_where_the_factory_cannot_serve_them(tmp_path, monkeypatch):
+    """The fallback: no factory (the setting off, or the platform), or a submission that
+    ships a module the factory has imported (a cold kernel would import the student's)."""
+    launchers: list[str] = []
+
+    def look(client: NotebookClient) -> None:
+        launchers.append(type(client.km.provisioner).__name__)
+
+    warm.start(["numpy"], kernel_environment(os.environ, kernel.INLINE_BACKEND))
+    try:
+        shadowing = tmp_path / "shadowing"
+        shadowing.mkdir()
+        (shadowing / "numpy.py").write_text("pi = 'the student numpy'\n")
+        assert "the student numpy" in _run("import numpy\nprint(numpy.pi)", shadowing,
+                                           on_execute=look)
+        plain = tmp_path / "plain"
+        plain.mkdir()
+        _run("print(1)", plain, on_execute=look, warm=False)
+    finally:
+        warm.stop()
+    monkeypatch.setattr(warm, "unavailable", lambda: "not on this platform")
+    monkeypatch.setattr(warm, "_failed", None)
+    warm.start(["numpy"], kernel_environment(os.environ, kernel.INLINE_BACKEND))
+    assert warm.ready() is None and warm.tried()
+    assert "2" in _run("print(1 + 1)", plain, on_execute=look)
+    assert launchers == ["LocalProvisioner"] * 3
 
 
 def _descendants(pid: int) -> list[int]:

@@ -4,20 +4,23 @@
 ``c.Autograde.autograde_preprocessors`` (see the root ``nbgrader_config.py``), so stock
 ``nbgrader autograde`` uses it. It executes the notebook like ``Execute`` does, in a
 sandboxed kernel (:mod:`autograder.sandbox.limits`), keeping the outputs within the bounds of
-:mod:`autograder.grading.outputs` as they arrive. Then, in a second kernel whose outputs are
-never kept, it executes the notebook's code again and, after each autograder-test cell
-whose hidden block names a question,
+:mod:`autograder.grading.outputs` as they arrive. Once the notebook's last cell has run, it
+probes each graded question in the same kernel, whose outputs are no longer kept:
 
-1. sends a probe (:mod:`autograder.grading.probe`) that calls the student's functions on inputs
-   generated here from a per-submission random seed, and reads back plain JSON numbers;
-2. once the kernel is gone, computes the reference's answers on the same inputs from the
-   solution notebook, runs the question's hidden pytest module in this process, and
-3. replaces the cell's outputs by the verdict, so nbgrader's ``SaveAutoGrades`` scores the
+1. a probe (:mod:`autograder.grading.probe`) calls the student's functions, as the whole
+   notebook left them, on inputs generated here from a per-submission random seed, and
+   reads back plain JSON numbers;
+2. once the kernel is gone, the reference's answers on the same inputs are computed from the
+   solution notebook (its solution cells' final state), the question's hidden pytest module
+   runs in this process, and
+3. the verdict replaces the grade cell's outputs, so nbgrader's ``SaveAutoGrades`` scores the
    verdict and nothing the kernel printed (fake pass messages, stderr noise, warnings).
 
-The notebook the TA and the student see comes from the first kernel, which never received
-a hidden-test input: whatever student code records during a probe, or prints while one
-runs, cannot reach it.
+No student cell runs after a probe and no output of the kernel is kept from then on:
+whatever student code records during a probe, or prints while one runs, cannot reach the
+notebook the TA and the student see. Where the kernel died before every reached question
+was probed (a cell or a probe ended it), a second kernel whose outputs are never kept runs
+the cells that had run again and probes the rest (``separate_probe_kernel``: always).
 """
 
 from __future__ import annotations
@@ -100,11 +103,10 @@ class HiddenTestsExecute(Execute):
                         "seed per submission, so outputs cannot be hard-coded).").tag(config=True)
     sandbox = Bool(True, help="Run the kernel in the sandbox of autograder.sandbox.limits.").tag(
         config=True)
-    separate_probe_kernel = Bool(True, help="Probe in a second kernel whose outputs are never "
-                                            "kept, so that no hidden-test input can reach the "
-                                            "graded notebook or the feedback (False: probe in "
-                                            "the notebook's own kernel, faster).").tag(
-        config=True)
+    separate_probe_kernel = Bool(False, help="Probe in a second kernel that runs the notebook's "
+                                             "code again (False: in the notebook's own kernel "
+                                             "once its last cell has run, and in a second one "
+                                             "only where that kernel died).").tag(config=True)
     max_output_bytes = Integer(OutputLimits.per_output, help="Largest output kept (bytes of "
                                                              "text or base64 image).").tag(
         config=True)
@@ -135,32 +137,38 @@ class HiddenTestsExecute(Execute):
         self._calls = {q: make_calls(q, seed) for q in set(self._questions.values())}
         self._probe_lines: dict[str, str | None] = {}
         self._why_unanswered: dict[str, str] = {}
-        self._kernel_dead, self._in_probe, self._index = False, False, -1
+        self._reached: list[str] = []  # grade cells run in a live kernel, in order
+        self._killers: set[str] = set()  # questions whose probe ended the kernel
+        self._kernel_dead, self._in_probe, self._index, self._ran = False, False, -1, 0
         self._setup_error: str | None = None
         self._student_code_ran = False
         self._budget = OutputBudget(OutputLimits(self.max_output_bytes,
                                                  self.max_cell_output_bytes,
                                                  self.max_notebook_output_bytes))
-        separate = self.separate_probe_kernel and bool(self._questions)
-        self._mode = "visible" if separate else "both"
+        self._mode = "notebook"
         with memory_guard(self.max_memory_growth):
             nb, resources = super().preprocess(nb, resources, km=km)
-            if separate:
+            if self._pending():  # a second kernel, whose outputs are never kept
                 self._mode, self._kernel_dead = "probe", False
                 super().preprocess(self._probe_copy(nb), resources)
                 self.nb = nb
+        for grade_id in self._pending():
+            self._why_unanswered.setdefault(grade_id, "the kernel died before this question "
+                                                      "was checked")
         self._grade(nb, resources)
         return nb, resources
 
+    def _pending(self) -> list[str]:
+        """Reached questions with no answer yet, but those whose probe ended a kernel."""
+        return [grade_id for grade_id in self._reached
+                if grade_id not in self._probe_lines and grade_id not in self._killers]
+
     def _probe_copy(self, nb: NotebookNode) -> NotebookNode:
-        """The notebook's code up to its last question, without outputs."""
-        last = max(i for i, cell in enumerate(nb.cells)
-                   if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-                   in self._questions)
+        """The code of the cells that ran in the notebook's kernel, without outputs."""
         shadow = copy.copy(nb)
         shadow.cells = [new_code_cell(cell.source, metadata=copy.deepcopy(cell.metadata))
                         if cell.cell_type == "code" else copy.deepcopy(cell)
-                        for cell in nb.cells[:last + 1]]
+                        for cell in nb.cells[:self._ran]]
         return shadow
 
     def _source_notebook(self, resources: Any) -> Path:
@@ -206,8 +214,14 @@ class HiddenTestsExecute(Execute):
 
     # -- cell level ---------------------------------------------------------------------
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
-        if self._kernel_dead:
-            return cell, resources
+        if not self._kernel_dead:
+            cell, resources = self._run_cell(cell, resources, index)
+        if index == len(self.nb.cells) - 1 and not self._kernel_dead and \
+                (self._mode == "probe" or not self.separate_probe_kernel):
+            self._probe_pending()
+        return cell, resources
+
+    def _run_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
         self._index, self._timed_out = index, False
         try:
             cell, resources = super().preprocess_cell(cell, resources, index)
@@ -224,11 +238,26 @@ class HiddenTestsExecute(Execute):
             note = self._budget.note(index)
             if note is not None:
                 cell.outputs.append(note)
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if self._mode != "visible" and is_grade_code_cell(cell) and grade_id in self._questions:
-            self._probe_lines[grade_id] = self._probe(grade_id, index)
-            self.nb.cells[index] = cell  # execute_cell stored the probe cell there
+            self._ran = index + 1
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if is_grade_code_cell(cell) and grade_id in self._questions and \
+                    not self._kernel_dead:
+                self._reached.append(grade_id)
         return cell, resources
+
+    def _probe_pending(self) -> None:
+        """After the last cell: probe each reached question, in order, until one ends the
+        kernel (the rest are left to a second kernel)."""
+        positions = {cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"): index
+                     for index, cell in enumerate(self.nb.cells)}
+        for grade_id in self._pending():
+            cell = self.nb.cells[positions[grade_id]]
+            self._probe_lines[grade_id] = self._probe(grade_id, positions[grade_id])
+            self.nb.cells[positions[grade_id]] = cell  # execute_cell stored the probe there
+            if self._kernel_dead:
+                self._probe_lines.pop(grade_id)
+                self._killers.add(grade_id)
+                return
 
     def on_cell_executed(self, **kwargs: Any) -> None:
         """nbgrader's hook adds the reply's error when the kernel sent none: within bounds."""

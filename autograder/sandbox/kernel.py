@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import glob
 import json
 import logging
+import math
 import os
 import shutil
 import sys
 import tempfile
+import time
 from dataclasses import asdict
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import zmq
@@ -19,8 +23,8 @@ from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer, List, Unicode, default
 
-from autograder.sandbox import cgroups, mounts, run
-from autograder.sandbox.limits import KEPT_ENV, Policy, bwrap_works
+from autograder.sandbox import cgroups, mounts, run, warm
+from autograder.sandbox.limits import Policy, bwrap_works, kernel_environment
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +98,29 @@ class BoundedKernelClient(AsyncKernelClient):
         context = super()._context_default()
         context.setsockopt(zmq.MAXMSGSIZE, self.max_message_bytes or -1)
         context.setsockopt(zmq.RCVHWM, self.queued_messages)
+        # Connected within 10 ms of the kernel binding its sockets (ZeroMQ tries every 100 ms).
+        context.setsockopt(zmq.RECONNECT_IVL, 10)
         return context
 
     async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
-        await super()._async_wait_for_ready(timeout)
+        """jupyter_client's check (a kernel_info reply, then a message on IOPub) in short
+        steps: a kernel that has just bound its sockets loses its first messages to a
+        subscriber still connecting, and jupyter_client waits 0.2 s before asking again,
+        then 0.2 s more to flush IOPub (nbclient ignores messages of other requests)."""
+        deadline = time.monotonic() + (timeout if timeout is not None else math.inf)
+        while True:
+            self.kernel_info()
+            with contextlib.suppress(Empty):
+                reply = await self.shell_channel.get_msg(timeout=1)
+                if reply["msg_type"] == "kernel_info_reply":
+                    with contextlib.suppress(Empty):
+                        await self.iopub_channel.get_msg(timeout=0.05)
+                        self._handle_kernel_info_reply(reply)
+                        break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
         lock = getattr(self.parent, "lock", None)
         if lock is not None:
             lock()
@@ -150,6 +173,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     require_isolation = Bool(False, help="Refuse to grade where bubblewrap does not work "
                                          "instead of grading without filesystem isolation.").tag(
         config=True)
+    warm = Bool(True, help="Start each kernel from the grading process's warm kernel factory "
+                           "where one runs (autograder.sandbox.warm); False: every kernel "
+                           "starts cold.").tag(config=True)
 
     @default("client_factory")
     def _bounded_client(self) -> type:
@@ -161,8 +187,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.transport = "ipc"
         self.ip = os.path.join(self._private, "kernel")
         self.connection_file = os.path.join(self._private, "connection.json")
+        self._launcher_levels = 0
 
-    def _policy(self, cwd: str) -> Policy:
+    def _policy(self, cwd: str, forked: bool = False) -> Policy:
         from nbgrader.coursedir import CourseDirectory
 
         root = Path(self.course_root or CourseDirectory(config=self.config).root).resolve()
@@ -176,9 +203,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         # Never the host's root: one unprivileged uid per parallel worker.
         uid = self.uid_base + int(os.environ.get("AUTOGRADER_SLOT", "0")) \
             if os.geteuid() == 0 else None
-        use_bwrap = self._bwrap = bwrap_works(uid)
-        private_mounts = os.geteuid() == 0 and _can_mount()
-        self._check_isolation(use_bwrap, private_mounts, uid)
+        # A forked kernel makes the namespaces bubblewrap would make (see sandbox.factory).
+        use_bwrap = not forked and bwrap_works(uid)
+        private_mounts = forked or (os.geteuid() == 0 and _can_mount())
+        self._launcher_levels = 2 if use_bwrap or forked else 0  # -> its init -> the kernel
+        if not forked:
+            self._check_isolation(use_bwrap, private_mounts, uid)
         workdir = None
         if not (use_bwrap or private_mounts):
             workdir = os.path.join(self._private, "work")
@@ -222,19 +252,36 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.kernel_spec is not None:
             self.kernel_spec.interrupt_mode = "message"
         cwd = kw.get("cwd") or os.getcwd()
-        policy = self._policy(cwd)
-        env = {key: kw.get("env", os.environ)[key] for key in KEPT_ENV
-               if key in kw.get("env", os.environ)}
-        env.update(MPLBACKEND=self.matplotlib_backend, MPLCONFIGDIR="/tmp/matplotlib",
-                   IPYTHONDIR="/tmp/ipython", PYTHONDONTWRITEBYTECODE="1")
-        threads = os.environ.get("AUTOGRADER_THREADS")
-        if threads:  # parallel kernels: no more BLAS/OpenMP threads than their share of cores
-            env.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads,
-                       OPENBLAS_NUM_THREADS=threads)
-        kw["env"] = env
+        kw["env"] = env = kernel_environment(kw.get("env", os.environ), self.matplotlib_backend)
+        factory = self._factory(kernel_cmd, env, cwd)
+        policy = self._policy(cwd, forked=factory is not None)
+        if factory is not None:
+            provisioner = warm.WarmProvisioner(kernel_id=self.kernel_id, parent=self,
+                                               kernel_spec=self.kernel_spec)
+            provisioner.connection_info, provisioner.factory = self.provisioner.connection_info, \
+                factory
+            self.provisioner = provisioner
+            await super()._async_launch_kernel(kernel_cmd, policy=asdict(policy), **kw)
+            return
         wrapped = [sys.executable, "-m", "autograder.sandbox.limits",
                    json.dumps(asdict(policy)), "--", *kernel_cmd]
         await super()._async_launch_kernel(wrapped, **kw)
+
+    def _factory(self, kernel_cmd: list[str], env: dict[str, str],
+                 cwd: str) -> warm.KernelFactory | None:
+        """The warm factory to fork this kernel from, or None: start it cold."""
+        factory = warm.ready() if self.warm and os.geteuid() == 0 else None
+        if factory is None:
+            return None
+        reason = factory.refuses(kernel_cmd, env, cwd)
+        if reason is not None:
+            log.info("this kernel starts cold: %s", reason)
+            return None
+        return factory
+
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        """A killed kernel is gone within milliseconds: look for it every 10 ms, not 100."""
+        await super()._async_wait(pollinterval=min(pollinterval, 0.01))
 
     def lock(self) -> None:
         """Take the kernel's private folder back once it is ready (it has bound its sockets
@@ -260,7 +307,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         if everything:
             return cgroups.kill_strays(groups, set())
         keep, frontier = {root}, {root}
-        for _ in range(2 if self._bwrap else 0):  # bwrap -> its init -> the kernel
+        for _ in range(self._launcher_levels):  # bwrap or the factory's child -> init -> kernel
             frontier = {pid for pid in members if cgroups.parent_of(pid) in frontier}
             keep |= frontier
         return cgroups.kill_strays(groups, keep)

@@ -29,6 +29,7 @@ import resource
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from autograder.sandbox import mounts
@@ -39,6 +40,19 @@ log = logging.getLogger(__name__)
 KEPT_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE",
             "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "PYDEVD_DISABLE_FILE_VALIDATION",
             "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def kernel_environment(source: Mapping[str, str], matplotlib_backend: str) -> dict[str, str]:
+    """A kernel's environment: the kept variables of ``source``, its own folders for
+    matplotlib and IPython, and (``AUTOGRADER_THREADS``, set by a parallel batch) no more
+    BLAS/OpenMP threads than its share of the cores."""
+    env = {key: source[key] for key in KEPT_ENV if key in source}
+    env.update(MPLBACKEND=matplotlib_backend, MPLCONFIGDIR="/tmp/matplotlib",
+               IPYTHONDIR="/tmp/ipython", PYTHONDONTWRITEBYTECODE="1")
+    threads = source.get("AUTOGRADER_THREADS")
+    if threads:
+        env.update(OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads, OPENBLAS_NUM_THREADS=threads)
+    return env
 
 
 @dataclass
@@ -118,8 +132,9 @@ def apply_limits(policy: Policy) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (resource.getrlimit(resource.RLIMIT_DATA)[1],) * 2)
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill the kernel when the grading process dies (PR_SET_PDEATHSIG)."""
+def die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (PR_SET_PDEATHSIG). A change of
+    uid clears it: call it after :func:`drop_privileges`."""
     if sys.platform.startswith("linux"):
         import ctypes
         import signal
@@ -128,20 +143,40 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG, kept across exec
 
 
+def join_cgroups(policy: Policy) -> None:
+    """Move this process (root, not yet sandboxed) into the kernel's cgroups."""
+    for group in policy.cgroups:
+        with open(os.path.join(group, "cgroup.procs"), "w") as handle:
+            handle.write(str(os.getpid()))
+
+
+def mount_plan(policy: Policy) -> list[mounts.Mount] | None:
+    """The kernel's mounts (:mod:`autograder.sandbox.mounts`), where it gets private ones."""
+    if not (policy.use_bwrap or policy.private_mounts):
+        return None
+    return mounts.plan(source=policy.cwd, hide=policy.hide, expose=policy.expose,
+                       reachable=policy.reachable, writable=policy.writable,
+                       disk_bytes=policy.disk_bytes)
+
+
+def drop_privileges(policy: Policy) -> None:
+    """Become the kernel's unprivileged uid (a root grader), or refuse to go on as root."""
+    if policy.uid is not None and os.geteuid() == 0:
+        os.setgroups([])
+        os.setgid(policy.uid)
+        os.setuid(policy.uid)
+    if os.geteuid() == 0 or os.getuid() == 0:
+        raise RuntimeError("refusing to start a kernel as root (no unprivileged uid given)")
+
+
 def main(argv: list[str]) -> None:
     """``python -m autograder.sandbox.limits POLICY_JSON -- KERNEL_ARGV...``: exec the kernel."""
     policy = Policy(**json.loads(argv[0]))
     kernel = argv[argv.index("--") + 1:]
     if os.getsid(0) != os.getpid():  # jupyter_client may have made a session already
         os.setsid()
-    for group in policy.cgroups:  # while still root: join the kernel's cgroups
-        with open(os.path.join(group, "cgroup.procs"), "w") as handle:
-            handle.write(str(os.getpid()))
-    plan = None
-    if policy.use_bwrap or policy.private_mounts:
-        plan = mounts.plan(source=policy.cwd, hide=policy.hide, expose=policy.expose,
-                           reachable=policy.reachable, writable=policy.writable,
-                           disk_bytes=policy.disk_bytes)
+    join_cgroups(policy)  # while still root
+    plan = mount_plan(policy)
     if policy.private_mounts:  # root: the mounts are made here, then the uid is dropped
         mounts.enter(plan, policy.uid if policy.uid is not None else os.getuid())
         os.chdir(mounts.WORKDIR)
@@ -153,13 +188,8 @@ def main(argv: list[str]) -> None:
     if policy.use_bwrap:
         kernel = bwrap_argv(plan, kernel)
     apply_limits(policy)
-    if policy.uid is not None and os.geteuid() == 0:
-        os.setgroups([])
-        os.setgid(policy.uid)
-        os.setuid(policy.uid)
-    if os.geteuid() == 0 or os.getuid() == 0:
-        raise RuntimeError("refusing to start a kernel as root (no unprivileged uid given)")
-    _die_with_parent()  # after setuid, which clears it
+    drop_privileges(policy)
+    die_with_parent()  # after setuid, which clears it
     # In its own PID namespace the kernel's parent is PID 1, which ipykernel's parent
     # poller takes for a dead parent; bwrap --die-with-parent does that job instead.
     os.environ.pop("JPY_PARENT_PID", None)

@@ -24,7 +24,10 @@ unprivileged grader has bubblewrap make the mounts (:func:`bwrap_args`).
 from __future__ import annotations
 
 import ctypes
+import errno
+import glob
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -138,15 +141,18 @@ def _mount(source: str | None, target: str, fstype: str | None, flags: int,
     _check(_libc().mount(*args, flags, data.encode() if data else None), f"mount {target}")
 
 
-def enter(mounts: list[Mount], uid: int) -> None:
+def enter(mounts: list[Mount], uid: int, *, sealed: bool = False) -> None:
     """Carry out the plan in a private mount namespace (the launcher is root); the kernel's
-    files are given to ``uid``."""
+    files are given to ``uid``. ``sealed``: what bubblewrap does for a cold kernel, done
+    here for a warm one (:mod:`autograder.sandbox.factory`): every mount but ``/tmp`` made
+    read-only, and ``/dev`` replaced by a minimal one of the kernel's own."""
     _check(_libc().unshare(_CLONE_NEWNS), "unshare(CLONE_NEWNS)")
     _mount(None, "/", None, _MS_REC | _MS_PRIVATE)
     # Opened in the new namespace (a mount of another one cannot be bound) and before any
     # tmpfs hides them.
     sources = {m.source: _open(m.source, os.O_RDONLY if m.kind == "file" else os.O_PATH)
                for m in mounts if m.source}
+    devices = {name: _open(f"/dev/{name}") for name in _device_names()} if sealed else {}
     for m in mounts:
         if m.kind == "file":
             with open(sources[m.source], "rb", closefd=False) as src, \
@@ -166,6 +172,80 @@ def enter(mounts: list[Mount], uid: int) -> None:
                 _mount(None, m.dest, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | _MS_NOSUID)
     for fd in sources.values():
         os.close(fd)
+    if sealed:
+        _seal(writable="/tmp")
+        _minimal_dev(devices, uid, size=next(m.size for m in mounts if m.dest == "/tmp"))
+
+
+#: Device nodes of a minimal /dev (bubblewrap's ``--dev``); GPUs are added where present.
+DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
+_ST_TO_MS = {os.ST_NOSUID: _MS_NOSUID, os.ST_NODEV: _MS_NODEV, os.ST_NOEXEC: 8,
+             os.ST_NOATIME: 1024, os.ST_NODIRATIME: 2048, os.ST_RELATIME: 1 << 21}
+
+
+def _device_names() -> list[str]:
+    gpus = sorted(glob.glob("/dev/nvidia*")) + sorted(glob.glob("/dev/dri/*"))
+    return [name for name in [*DEVICES, *(os.path.relpath(g, "/dev") for g in gpus)]
+            if os.path.exists(f"/dev/{name}")]
+
+
+def _mount_points() -> list[str]:
+    """Every mount point of this namespace (decoded from /proc/self/mountinfo)."""
+    points = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m[1], 8)), line.split()[4])
+        if point not in points:
+            points.append(point)
+    return points
+
+
+def _seal(writable: str) -> None:
+    """Make every mount read-only but ``writable`` and what lies below it (a bind remount
+    changes this namespace's view only, never the filesystem); /proc and /dev are replaced
+    afterwards. A mount point hidden by the plan (no longer a path here) is skipped."""
+    for point in _mount_points():
+        if any(point == top or point.startswith(top + "/") for top in (writable, "/proc", "/dev")):
+            continue
+        try:
+            current = os.statvfs(point).f_flag
+        except OSError:
+            continue
+        flags = sum(ms for st, ms in _ST_TO_MS.items() if current & st)
+        try:
+            _mount(None, point, None, _MS_BIND | _MS_REMOUNT | _MS_RDONLY | flags)
+        except OSError as error:
+            if error.errno not in (errno.EINVAL, errno.ENOENT):  # not a mount point here
+                raise
+
+
+def _minimal_dev(devices: dict[str, int], uid: int, size: int) -> None:
+    """A /dev of the kernel's own, like bubblewrap's: a small tmpfs the kernel may write
+    (``/dev/shm``), the harmless devices and the GPUs bound from the host, a private
+    pseudo-terminal instance and the usual links into /proc."""
+    _mount("tmpfs", "/dev", "tmpfs", _MS_NOSUID | _MS_NODEV | 8,
+           f"mode=755,uid={uid},gid={uid},size={size}")
+    for name, fd in devices.items():
+        target = os.path.join("/dev", name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if stat.S_ISDIR(os.stat(fd).st_mode):
+            os.mkdir(target)
+        else:
+            open(target, "w").close()
+        _mount(f"/proc/self/fd/{fd}", target, None, _MS_BIND)
+        os.close(fd)
+    os.mkdir("/dev/shm")
+    os.chown("/dev/shm", uid, uid)
+    os.mkdir("/dev/pts")
+    _mount("devpts", "/dev/pts", "devpts", _MS_NOSUID | 8, "newinstance,ptmxmode=0666,mode=620")
+    for link, target in (("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"), ("core", "/proc/kcore"),
+                         ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                         ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, os.path.join("/dev", link))
+
+
+def mount_proc() -> None:
+    """A /proc of this process's PID namespace (called by the namespace's first process)."""
+    _mount("proc", "/proc", "proc", _MS_NOSUID | _MS_NODEV | 8)
 
 
 def can_enter() -> bool:

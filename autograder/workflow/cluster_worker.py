@@ -49,7 +49,7 @@ from traitlets.utils.importstring import import_item
 
 import autograder
 from autograder.sandbox import kernel as sandbox
-from autograder.sandbox.limits import _die_with_parent
+from autograder.sandbox.limits import die_with_parent
 from autograder.workflow import control, release
 from autograder.workflow import grade as batch
 from autograder.workflow.course import Course
@@ -225,7 +225,7 @@ def dask_setup(service: Any, course: str) -> None:
     # start the grading processes (Dask's `distributed.worker.daemon: false` does the same).
     multiprocessing.current_process().daemon = False
     # A grading process (and so its kernel) dies with this worker, whatever kills it.
-    os.register_at_fork(after_in_child=_die_with_parent)
+    os.register_at_fork(after_in_child=die_with_parent)
     log.info("grading %s with %d slot(s): %s", root, threads, [s for s, _ in claimed])
 
 

@@ -19,6 +19,7 @@ duplicates, whatever a killed worker left behind.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import gc
 import hashlib
@@ -27,18 +28,22 @@ import multiprocessing
 import os
 import re
 import signal
+import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
 import nbformat
 from nbgrader.apps import NbGraderAPI
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from autograder.grading.timestamps import read_timestamp_file
 from autograder.sandbox import kernel as sandbox
+from autograder.sandbox import warm
+from autograder.sandbox.limits import kernel_environment
 from autograder.workflow import control
 from autograder.workflow.course import MAX_NOTEBOOK_BYTES, Course, is_student_id, printable
 
@@ -112,20 +117,108 @@ def mark_graded(course: Course, assignment: str, student: str, digest: str) -> N
     record.write_text(json.dumps({"hash": digest, "time": time.time()}))
 
 
-def _worker(course: Course, assignment: str, student: str, slot: int, jobs: int,
-            conn: Any) -> None:
-    """Runs in a forked process: autograde one submission, report through ``conn``."""
-    os.setpgid(0, 0)  # our own process group, so the parent can kill all of it at once
-    os.environ["AUTOGRADER_SLOT"] = str(slot)  # its kernel's uid (see autograder.sandbox.kernel)
-    # Oversubscribed BLAS/OpenMP threads spin against each other: torch ran 30x slower.
-    os.environ["AUTOGRADER_THREADS"] = str(max(1, (os.cpu_count() or 1) // jobs))
+def grade_submission(course: Course, assignment: str, student: str) -> Outcome:
+    """Autograde one submission in this process (nbgrader's pipeline: the kernel, the
+    hidden tests, the gradebook) and record it for resumption: the unit of work of a batch,
+    whichever process runs it. Its kernels come warm from this process's kernel factory
+    (started on the first call, or inherited from the batch that forked this worker)
+    where the platform allows, else cold."""
+    start = time.monotonic()
+    if not warm.tried():  # a process of its own (not a batch's worker): all its cores
+        threads = os.environ.setdefault("AUTOGRADER_THREADS", str(os.cpu_count() or 1))
+        start_kernels(course, assignment, int(threads))
     result = NbGraderAPI(coursedir=course.coursedir, config=course.config).autograde(
         assignment, student, force=True, create=True)
     if result.get("success"):
         folder = course.path("submitted_directory") / student / assignment
         mark_graded(course, assignment, student, submission_hash(folder))
-    conn.send({"success": bool(result.get("success")),
-               "error": _last_line(f"{result.get('log') or ''}\n{result.get('error') or ''}")})
+        return Outcome(student, "graded", time.monotonic() - start)
+    return Outcome(student, "error", time.monotonic() - start,
+                   _last_line(f"{result.get('log') or ''}\n{result.get('error') or ''}"))
+
+
+def start_kernels(course: Course, assignment: str, threads: int) -> None:
+    """Start this process's warm kernel factory for ``assignment`` (its notebooks'
+    imports, kernels of ``threads`` BLAS/OpenMP threads), unless the course turns warm
+    kernels off or the platform cannot have them: then kernels start cold. It imports in
+    the background; the first kernel waits for it (``warm.ready``)."""
+    if not course.config.SandboxedKernelManager.get("warm", True):
+        return
+    env = kernel_environment({**os.environ, "AUTOGRADER_THREADS": str(threads)},
+                             course.config.SandboxedKernelManager.get(
+                                 "matplotlib_backend", sandbox.INLINE_BACKEND))
+    warm.start(_imports(course, assignment), env)
+
+
+def _imports(course: Course, assignment: str) -> list[str]:
+    """The modules the assignment's source notebooks import (what its kernels will)."""
+    found: set[str] = set()
+    for notebook in course.notebooks(assignment):
+        path = course.path("source_directory") / assignment / f"{notebook}.ipynb"
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:  # IPython magics: those cells import nothing we preload
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module)
+    return sorted(found)
+
+
+@contextlib.contextmanager
+def limited_threads(threads: int, imports: tuple[str, ...] = ()) -> Iterator[None]:
+    """This process's BLAS, OpenMP and torch threads: its share of the cores. A worker and
+    its kernel take turns; more threads than cores spin against each other (torch ran 10
+    to 100 times slower on a busy machine). ``imports``: ``torch`` if this process is about
+    to use it (its threads are set before its first operation)."""
+    if "torch" in imports:
+        import torch
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    with threadpool_limits(limits=threads):
+        if torch is not None:
+            torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            if torch is not None and before is not None:
+                torch.set_num_threads(before)
+
+
+def _threads(jobs: int) -> int:
+    return max(1, (os.cpu_count() or 1) // jobs)
+
+
+@contextlib.contextmanager
+def _workers_threads(threads: int) -> Iterator[None]:
+    """The batch's threads per worker and kernel, the control's included (whose single
+    worker would otherwise take every core, and a kernel unlike the factory's)."""
+    previous = os.environ.get("AUTOGRADER_THREADS")
+    os.environ["AUTOGRADER_THREADS"] = str(threads)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["AUTOGRADER_THREADS"]
+        else:
+            os.environ["AUTOGRADER_THREADS"] = previous
+
+
+def _worker(course: Course, assignment: str, student: str, slot: int, jobs: int,
+            conn: Any) -> None:
+    """Runs in a forked process: autograde one submission, report through ``conn``."""
+    os.setpgid(0, 0)  # our own process group, so the parent can kill all of it at once
+    os.environ["AUTOGRADER_SLOT"] = str(slot)  # its kernel's uid (see autograder.sandbox.kernel)
+    # Its kernel's threads and its own: the batch's share of the cores per worker.
+    threads = int(os.environ.setdefault("AUTOGRADER_THREADS", str(_threads(jobs))))
+    with limited_threads(threads):
+        outcome = grade_submission(course, assignment, student)
+    conn.send({"success": outcome.status == "graded", "error": outcome.message})
     conn.close()
 
 
@@ -179,16 +272,31 @@ def grade(course: Course, assignment: str, *, jobs: int | None = None,
     if pending and scheduler is not None:
         from autograder.workflow import cluster  # Dask's distributed: the cluster extra
 
-        outcomes.update(cluster.grade(course, assignment, pending, scheduler=scheduler,
-                                      submission_timeout=submission_timeout, progress=progress))
-    elif pending:
-        _warm_up(course, assignment)
-        # Workers inherit the warmed-up heap; frozen, their collections skip it (and do not
-        # touch, hence copy, its pages).
-        gc.freeze()
-        _run_control(course, assignment, submission_timeout, progress)
-        outcomes.update(_run(course, assignment, pending, jobs, submission_timeout, progress))
-    sandbox.sweep()  # what workers killed at their time limit left behind
+        try:
+            outcomes.update(cluster.grade(course, assignment, pending, scheduler=scheduler,
+                                          submission_timeout=submission_timeout,
+                                          progress=progress))
+        finally:
+            sandbox.sweep()
+        return [outcomes[s] for s in sorted(outcomes)]
+    threads = _threads(jobs)
+    try:
+        if pending:
+            start_kernels(course, assignment, threads)  # imports meanwhile, on another core
+            with limited_threads(threads, tuple(_imports(course, assignment))):
+                _warm_up(course, assignment)  # the references of A3 compute with torch
+            warm.ready()
+            # Workers inherit the warmed-up heap; frozen, their collections skip it (and do
+            # not touch, hence copy, its pages).
+            gc.freeze()
+        with _workers_threads(threads):
+            if pending:
+                _run_control(course, assignment, submission_timeout, progress)
+            outcomes.update(_run(course, assignment, pending, jobs, submission_timeout,
+                                 progress))
+    finally:
+        warm.stop()
+        sandbox.sweep()  # what workers killed at their time limit left behind
     return [outcomes[s] for s in sorted(outcomes)]
 
 
@@ -265,21 +373,29 @@ def _poll(task: _Running, submission_timeout: float) -> Outcome | None:
 
 def _warm_up(course: Course, assignment: str) -> None:
     """Do once, before forking, what every worker would otherwise redo: import nbgrader's
-    converters and pytest, build the reference namespaces, import the hidden tests."""
-    import pytest  # noqa: F401
-    from nbgrader.converters import Autograde  # noqa: F401
+    converters and pytest, build the reference namespaces, and grade each reference once
+    here (pytest loads its plugins and rewrites the hidden tests' modules, jsonschema
+    builds nbgrader's metadata validators, mistune its markdown parser), and find the
+    kernel's spec (jupyter_client imports IPython for it): 0.5 s of CPU per worker
+    otherwise."""
+    from jupyter_client.kernelspec import KernelSpecManager
+    from nbgrader.nbgraderformat import MetadataValidator
 
+    from autograder.grading.active_content import RemoveActiveContent
     from autograder.grading.reference import reference_namespace
-    from autograder.grading.runner import make_calls
-    from autograder.grading.verdict import graded_questions
+    from autograder.grading.verdict import grade_namespace, graded_questions
     from autograder.sandbox.limits import bwrap_works
 
     bwrap_works()
     for notebook in course.notebooks(assignment):
         source = course.path("source_directory") / assignment / f"{notebook}.ipynb"
-        reference_namespace(source)
-        for question in set(graded_questions(nbformat.read(source, as_version=4)).values()):
-            make_calls(question, 0)
+        nb = nbformat.read(source, as_version=4)
+        MetadataValidator().validate_nb(nb)
+        RemoveActiveContent().preprocess(nbformat.from_dict(nb), {})
+        KernelSpecManager().get_kernel_spec(nb.metadata.get("kernelspec", {}).get("name",
+                                                                                  "python3"))
+        questions = sorted(set(graded_questions(nb).values()))
+        grade_namespace(reference_namespace(source), questions, source, seed=0)
 
 
 def _kill(process: Any) -> None:

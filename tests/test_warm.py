@@ -1,0 +1,55 @@
+"""Warm kernels grade like cold ones: the demo class of every assignment, graded by kernels
+forked from a factory and by kernels that start cold, gets the same scores and the same
+graded notebooks. (The adversarial corpus is compared in tests/test_adversarial.py.)"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT, graded_notebooks
+from nbgrader.api import Gradebook
+
+from autograder.sandbox import warm
+from autograder.workflow import demo, release
+from autograder.workflow import grade as batch
+from autograder.workflow.course import Course
+
+pytestmark = pytest.mark.slow
+
+
+def _graded_class(folder, assignment: str, *, warm_kernels: bool,
+                  monkeypatch) -> tuple[Course, dict[str, tuple[str, str]]]:
+    course = demo.make_course(ROOT, folder)
+    course.config.HiddenTestsExecute.seed = 1  # the same hidden-test inputs in both runs
+    course.config.SandboxedKernelManager.warm = warm_kernels
+    release.generate(course, [assignment])
+    demo.write_class(course, assignment)
+    factories = []  # what the batch's workers inherit
+    ready = warm.ready
+    monkeypatch.setattr(warm, "ready", lambda: factories.append(ready()) or factories[-1])
+    outcomes = batch.grade(course, assignment, jobs=2, submission_timeout=300, progress=False)
+    assert (factories != [] and all(factories)) == warm_kernels
+    return course, {o.student: (o.status, o.message) for o in outcomes}
+
+
+def _scores(course: Course, assignment: str) -> dict[str, tuple[float, float]]:
+    with Gradebook(course.db_url) as gb:
+        return {s.student.id: (s.score, s.late_submission_penalty)
+                for s in gb.assignment_submissions(assignment)}
+
+
+@pytest.mark.skipif(warm.unavailable() is not None, reason=str(warm.unavailable()))
+@pytest.mark.parametrize("assignment", sorted(p.name for p in (ROOT / "solutions").iterdir()
+                                              if p.is_dir()))
+def test_warm_and_cold_kernels_grade_the_demo_class_alike(assignment, tmp_path, monkeypatch):
+    warm_course, warm_outcomes = _graded_class(tmp_path / "warm", assignment,
+                                               warm_kernels=True, monkeypatch=monkeypatch)
+    cold_course, cold_outcomes = _graded_class(tmp_path / "cold", assignment,
+                                               warm_kernels=False, monkeypatch=monkeypatch)
+    assert warm_outcomes == cold_outcomes
+    assert _scores(warm_course, assignment) == _scores(cold_course, assignment)
+    assert any(score > 0 for score, _ in _scores(warm_course, assignment).values())
+    warm_notebooks = graded_notebooks(warm_course, assignment)
+    cold_notebooks = graded_notebooks(cold_course, assignment)
+    assert set(warm_notebooks) == set(cold_notebooks) and warm_notebooks
+    differ = [s for s in warm_notebooks if warm_notebooks[s] != cold_notebooks[s]]
+    assert not differ, f"graded notebooks differ for {differ}"
