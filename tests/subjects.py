@@ -32,6 +32,7 @@ import lib
 from autograder.grading.answers import Answer
 from autograder.grading.probe import Call
 from autograder.grading.reference import (
+    names_used,
     rebound,
     reference_namespace,
     reference_source,
@@ -69,14 +70,6 @@ def called_function(question: str) -> str:
     return functions.pop()
 
 
-def _names_used(code: types.CodeType) -> set[str]:
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _names_used(const)
-    return names
-
-
 @functools.cache
 def questions_using(notebook: Path, function: str) -> tuple[str, ...]:
     """The questions whose called function is ``function`` or calls it, directly or not."""
@@ -87,7 +80,7 @@ def questions_using(notebook: Path, function: str) -> tuple[str, ...]:
     def uses(name: str, seen: frozenset[str] = frozenset()) -> bool:
         if name == function:
             return True
-        callees = _names_used(own[name].__code__) & set(own) - seen if name in own else set()
+        callees = names_used(own[name].__code__) & set(own) - seen if name in own else set()
         return any(uses(callee, seen | {name}) for callee in callees)
 
     return tuple(q for q in questions_of(notebook) if uses(called_function(q)))

@@ -76,6 +76,15 @@ def rebound(namespace: dict[str, Any]) -> dict[str, Any]:
     return copied
 
 
+def names_used(code: types.CodeType) -> set[str]:
+    """The global names ``code`` and the functions defined inside it refer to."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= names_used(const)
+    return names
+
+
 def reference_with(notebook: Path, function: str,
                    implementation: Callable[..., Any]) -> dict[str, Any]:
     """The reference namespace with ``function`` replaced, for every function that calls it."""
