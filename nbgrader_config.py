@@ -82,7 +82,9 @@ c.BoundedKernelClient.queued_messages = 16             # per socket, before the 
 c.SandboxedKernelManager.disk_bytes = 512 * 1024**2
 c.SandboxedKernelManager.group_memory_bytes = 6 * 1024**3
 c.ClearMetadataPreprocessor.enabled = True
-c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = [("nbgrader",)]
+# "autograder": the verdict record HiddenTestsExecute writes into each question cell (failed
+# checks, misconception named), read back by the class report (autograder/workflow/analytics.py).
+c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = [("nbgrader",), ("autograder",)]
 c.IgnorePattern.pattern = r".*(UserWarning|RuntimeWarning|DeprecationWarning|FutureWarning).*"
 
 # Late policy of Lecture 1: 10% of the earned score per started day late, not accepted after
