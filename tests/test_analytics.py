@@ -22,6 +22,9 @@ A, NB = "01-regression", "regression"
 Q1, POLY = "q1-tests", "q2-polynomial-tests"
 BIAS = "the bias column φ0 = 1 missing"
 HOSTILE = "random 5x3 problem: <img src=x onerror=alert(1)> max relative error 0.31"
+WRITTEN = "q4-written"
+#: written answers the formgrader has scored (3 points); the others are pending
+WRITTEN_SCORES = {"ana": 3.0, "ben": 1.0}
 #: student -> (status, score on Q1 (3 points), score on POLY (2 points)); every other cell 0.
 CLASS = {"ana": ("graded", 3.0, 2.0), "ben": ("graded", 3.0, 0.0),
          "cai": ("graded", 1.5, 2.0), "dan": ("late", 0.0, 0.0), "eve": ("error", 0.0, 0.0)}
@@ -59,7 +62,10 @@ def class_stats(tmp_path_factory: pytest.TempPathFactory) -> analytics.Assignmen
             gb.add_student(student)
             submission = gb.add_submission(A, student)
             for grade in submission.notebooks[0].grades:
-                grade.auto_score = {Q1: q1, POLY: poly}.get(grade.name, 0.0)
+                if grade.name == WRITTEN:  # graded by hand, or not yet (None)
+                    grade.manual_score = WRITTEN_SCORES.get(student)
+                else:
+                    grade.auto_score = {Q1: q1, POLY: poly}.get(grade.name, 0.0)
         gb.db.commit()
     release_nb = course.path("release_directory") / A / f"{NB}.ipynb"
     for student, records in RECORDS.items():
@@ -89,8 +95,11 @@ def test_question_statistics_computed_by_hand(class_stats):
     assert poly.mean == pytest.approx(1.0) and poly.full_marks == pytest.approx(50.0)
     assert poly.discrimination == pytest.approx(1.0)
     assert poly.misconceptions == 2 and q1.misconceptions == 0
-    written = questions["q4-written"]
-    assert written.question == "written" and written.mean == 0 and written.full_marks == 0
+    # a written answer still waiting for the formgrader is left out, not counted as 0
+    written = questions[WRITTEN]
+    assert (written.question, written.students) == ("written", 2)
+    assert written.mean == pytest.approx(2.0) and written.full_marks == pytest.approx(50.0)
+    assert written.discrimination == pytest.approx(1 - 1 / 3)
 
 
 def test_failures_and_misconceptions_from_the_graded_notebooks(class_stats):

@@ -43,6 +43,7 @@ from nbgrader.api import (
     SubmittedAssignment,
     SubmittedNotebook,
 )
+from sqlalchemy import or_
 
 from autograder.grading.runner import question_module
 from autograder.grading.verdict import RECORD_KEY, graded_questions
@@ -181,7 +182,8 @@ def grade_cells(course: Course, assignment: str) -> list[Cell]:
 def read_scores(course: Course, assignment: str, cells: list[Cell],
                 students: Iterable[str]) -> None:
     """Fill each cell's scores (nbgrader's: manual if given, else automatic, plus extra
-    credit) for ``students``, in one query."""
+    credit) for ``students``, in one query. A cell nobody has scored yet (a written answer
+    waiting for the formgrader) is left out, not counted as 0."""
     wanted = set(students)
     by_name = {(c.notebook, c.name): c for c in cells}
     with Gradebook(course.db_url, course.coursedir.course_id) as gb:
@@ -193,7 +195,8 @@ def read_scores(course: Course, assignment: str, cells: list[Cell],
                  .join(Assignment, SubmittedAssignment.assignment_id == Assignment.id)
                  .join(GradeCell, Grade.cell_id == GradeCell.id)
                  .join(Notebook, GradeCell.notebook_id == Notebook.id)
-                 .filter(Assignment.name == assignment))
+                 .filter(Assignment.name == assignment)
+                 .filter(or_(Grade.manual_score.isnot(None), Grade.auto_score.isnot(None))))
         for student, notebook, name, score in query:
             cell = by_name.get((notebook, name))
             if cell is not None and student in wanted:

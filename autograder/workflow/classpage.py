@@ -146,7 +146,7 @@ def scores_plot(a: AssignmentStats) -> Figure:
 
 def questions_plot(a: AssignmentStats) -> Figure:
     questions = [q for q in a.questions if q.mean is not None]
-    figure = Figure(figsize=(7, 0.35 * len(questions) + 1.2))
+    figure = Figure(figsize=(7, 0.35 * len(questions) + 1.6))
     ax = figure.subplots()
     labels = [q.cell for q in questions]
     ax.barh(labels, [100 * q.mean / q.points for q in questions], color="#4c72b0",
@@ -158,7 +158,8 @@ def questions_plot(a: AssignmentStats) -> Figure:
             ax.text(101, y, f"D = {q.discrimination:.2f}", va="center", fontsize=8)
     ax.invert_yaxis()
     ax.set(xlim=(0, 115), xlabel="%", title=f"{a.assignment}: how the class did per question")
-    ax.legend(loc="lower right", fontsize=8)
+    # below the axes: inside, it would hide a bar's D
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize=8)
     return figure
 
 
