@@ -33,7 +33,7 @@ from pathlib import Path
 
 from nbgrader.api import Grade, Gradebook, MissingEntry, SubmittedAssignment, SubmittedNotebook
 from nbgrader.apps import NbGraderAPI
-from sqlalchemy import case, func
+from sqlalchemy import case, func, update
 
 from autograder.grading.late import DAY, LatePolicy, accepted, days_started, penalty
 from autograder.grading.timestamps import naive_utc, read_timestamp_file
@@ -131,7 +131,7 @@ def stored_submissions(gb: Gradebook, assignment: str) -> dict[str, Stored]:
 
 def assignment_rows(course: Course, assignment: str) -> Iterator[Row]:
     """One row per student who submitted ``assignment``, one at a time. Brings nbgrader's
-    stored late penalties up to date on the way."""
+    stored late penalties up to date on the way (written once the rows are read)."""
     policy = course.late_policy()
     outcomes = _outcomes(course, assignment)
     with Gradebook(course.db_url, course.coursedir.course_id) as gb:
@@ -140,16 +140,20 @@ def assignment_rows(course: Course, assignment: str) -> Iterator[Row]:
             stored = stored_submissions(gb, assignment)
         except MissingEntry:
             max_score, stored = 0.0, {}
-        for student in course.students_submitted(assignment):
-            try:
-                yield _row(course, gb, policy, assignment, student, outcomes.get(student, {}),
-                           stored.get(student), max_score)
-            except ValueError as exc:
-                yield Row(student, "error", max_score=max_score, message=str(exc))
+        changed: dict[str, float | None] = {}
+        try:
+            for student in course.students_submitted(assignment):
+                try:
+                    yield _row(course, policy, assignment, student, outcomes.get(student, {}),
+                               stored.get(student), max_score, changed)
+                except ValueError as exc:
+                    yield Row(student, "error", max_score=max_score, message=str(exc))
+        finally:
+            _store_penalties(gb, changed)
 
 
-def _row(course: Course, gb: Gradebook, policy: LatePolicy, assignment: str, student: str,
-         outcome: dict, submission: Stored | None, max_score: float) -> Row:
+def _row(course: Course, policy: LatePolicy, assignment: str, student: str, outcome: dict,
+         submission: Stored | None, max_score: float, changed: dict[str, float | None]) -> Row:
     if not is_student_id(student):
         raise ValueError("the submitted folder's name is not a safe student id")
     if outcome.get("status") == "error":
@@ -162,7 +166,7 @@ def _row(course: Course, gb: Gradebook, policy: LatePolicy, assignment: str, stu
         raise ValueError(f"graded with the submission time {submission.timestamp} UTC but "
                          f"timestamp.txt says {submitted} UTC: grade it again")
     late = submission.seconds_late
-    _refresh_penalties(gb, submission, late, policy)
+    _refresh_penalties(submission, late, policy, changed)
     raw = sum(score for score, _ in submission.notebooks.values())
     lost = sum(penalty or 0.0 for _, penalty in submission.notebooks.values())
     days = days_started(late, policy.grace_seconds)
@@ -172,20 +176,25 @@ def _row(course: Course, gb: Gradebook, policy: LatePolicy, assignment: str, stu
                submission.needs_manual_grade, f"{late / DAY:.2f} days late" if days else "")
 
 
-def _refresh_penalties(gb: Gradebook, submission: Stored, late: float,
-                       policy: LatePolicy) -> None:
+def _refresh_penalties(submission: Stored, late: float, policy: LatePolicy,
+                       changed: dict[str, float | None]) -> None:
     """nbgrader's per-notebook penalty, recomputed on the current score (as nbgrader's
-    AssignLatePenalties would: None when on time)."""
-    changed = False
+    AssignLatePenalties would: None when on time); ``changed`` collects what differs from
+    the gradebook (submitted notebook id -> penalty)."""
     for notebook, entry in submission.notebooks.items():
         score, stored = entry
         want = penalty(score, late, per_day=policy.per_day, max_days=policy.max_days,
                        grace_seconds=policy.grace_seconds) if late > 0 else None
         if stored != want:
-            gb.db.query(SubmittedNotebook).filter(SubmittedNotebook.id == notebook).update(
-                {SubmittedNotebook.late_submission_penalty: want}, synchronize_session=False)
-            entry[1], changed = want, True
+            entry[1] = changed[notebook] = want
+
+
+def _store_penalties(gb: Gradebook, changed: dict[str, float | None]) -> None:
+    """The changed penalties in one statement and one commit: a commit per late student took
+    most of a 1,000-student report, and held SQLite's write lock as often."""
     if changed:
+        gb.db.execute(update(SubmittedNotebook), [{"id": notebook, "late_submission_penalty": want}
+                                                  for notebook, want in changed.items()])
         gb.db.commit()
 
 
@@ -197,17 +206,17 @@ def _csv_writer(path: Path) -> tuple[object, csv.DictWriter]:
 
 
 def write_assignment(course: Course, assignment: str, out: Path, feedback: bool) -> list[Row]:
-    """``grades-<assignment>.csv`` and feedback, one student at a time."""
-    rows = []
+    """``grades-<assignment>.csv`` and feedback, one student at a time (after every row is
+    read: nbgrader's feedback shows the late penalties stored once they are)."""
+    rows = list(assignment_rows(course, assignment))
     api = NbGraderAPI(coursedir=course.coursedir, config=course.config) if feedback else None
     handle, writer = _csv_writer(out / f"grades-{assignment}.csv")
     with handle:
-        for row in assignment_rows(course, assignment):
+        for i, row in enumerate(rows):
             if api is not None:
-                row = write_feedback(course, api, assignment, row, out)
+                row = rows[i] = write_feedback(course, api, assignment, row, out)
             writer.writerow(asdict(row))
             handle.flush()
-            rows.append(row)
     return rows
 
 
