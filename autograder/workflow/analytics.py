@@ -9,7 +9,8 @@ by :mod:`autograder.workflow.classpage` as CSV, PNG and one HTML page.
 Definitions (also stated on the page):
 
 * question statistics use every submission that was graded (on time, late or not accepted:
-  its scores before the late penalty); submissions with an error are left out;
+  its scores before the late penalty); submissions with an error are left out, and so is a
+  cell nobody has scored yet (a written answer waiting for the formgrader);
 * *full marks*: the share of those students who earned all of the cell's points;
 * *discrimination* (Kelley's upper-minus-lower 27%): rank the students by their raw total on
   the assignment (ties broken by student id), take the top and the bottom ⌈27%⌉, and subtract

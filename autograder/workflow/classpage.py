@@ -241,7 +241,8 @@ def _page(stats: Sequence[AssignmentStats], tables: dict[str, list[dict[str, str
         "<title>Class report</title>", f"<style>{STYLE}</style>", "<h1>Class report</h1>",
         '<p class="note">Scores from nbgrader\'s gradebook (late penalty applied to the final '
         "scores; question statistics use the scores before it, of every graded submission, "
-        "late and not accepted ones included). <em>Full marks</em>: the share of students "
+        "late and not accepted ones included; a written answer not yet scored is left out). "
+        "<em>Full marks</em>: the share of students "
         "who earned all of a cell's points. <em>Discrimination</em> (Kelley's upper-minus-"
         "lower 27%): the mean share of a cell's points in the top 27% of the class by raw "
         "total, minus the same in the bottom 27%; near 0 the question does not separate "
