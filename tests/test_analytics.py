@@ -156,9 +156,13 @@ def test_a_verdict_record_must_be_what_the_grader_writes(tmp_path: Path):
                                                 RECORD_KEY: {**good, "misconception": 7}}},
              {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "c"}, RECORD_KEY: {
                  **good, "failures": [{"check": "test_random", "message": "x" * 501}]}}},
-             {"cell_type": "code", "metadata": {"nbgrader": "not a dict"}}]
+             {"cell_type": "code", "metadata": {"nbgrader": "not a dict"}},
+             {"cell_type": "markdown", "metadata": {"nbgrader": {"grade_id": "d"},
+                                                    RECORD_KEY: good}},
+             *[{"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "e"},
+                                                  RECORD_KEY: good}}] * 2]
     path.write_text(json.dumps({"cells": cells}))
-    questions = dict.fromkeys("abc", "regression.one_hot")
+    questions = dict.fromkeys("abcde", "regression.one_hot")
     assert analytics.verdict_records(path, questions) == {"a": good}
     path.write_text("[" * 100_000)
     with pytest.raises((ValueError, RecursionError)):

@@ -211,13 +211,17 @@ def verdict_records(path: Path, questions: Mapping[str, str]) -> dict[str, dict[
         raise ValueError("no graded notebook within the size limit")
     with path.open("rb") as handle:
         nb = json.load(handle)
-    found = {}
+    found, seen = {}, set()
     for cell in nb.get("cells", []) if isinstance(nb, dict) else []:
         meta = cell.get("metadata") if isinstance(cell, dict) else None
         grade_id = (meta or {}).get("nbgrader", {}).get("grade_id") \
             if isinstance((meta or {}).get("nbgrader"), dict) else None
-        if grade_id in questions and _valid(meta.get(RECORD_KEY), questions[grade_id]):
+        if grade_id in seen:  # the grader writes one record per question cell: not ours
+            found.pop(grade_id, None)
+        elif grade_id in questions and cell.get("cell_type") == "code" and \
+                _valid(meta.get(RECORD_KEY), questions[grade_id]):
             found[grade_id] = meta[RECORD_KEY]
+        seen.add(grade_id)
     return found
 
 
