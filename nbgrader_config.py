@@ -86,7 +86,9 @@ c.SandboxedKernelManager.group_memory_bytes = 6 * 1024**3
 # False: every kernel starts cold. Where the platform cannot have them, kernels start cold.
 c.SandboxedKernelManager.warm = True
 c.ClearMetadataPreprocessor.enabled = True
-c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = [("nbgrader",)]
+# "autograder": the verdict record HiddenTestsExecute writes into each question cell (failed
+# checks, misconception named), read back by the class report (autograder/workflow/analytics.py).
+c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = [("nbgrader",), ("autograder",)]
 c.IgnorePattern.pattern = r".*(UserWarning|RuntimeWarning|DeprecationWarning|FutureWarning).*"
 
 # Late policy of Lecture 1: 10% of the earned score per started day late, not accepted after

@@ -4,7 +4,9 @@
     autograder collect ZIP|FOLDER A      bring an LMS download into submitted/<student>/A/
     autograder grade A [--jobs N]        autograde every submission of A in parallel
     autograder grade A --scheduler ADDR  ... on a Dask cluster (docs/cluster.md)
-    autograder report A | --all          grades CSV, course summary, feedback HTML
+    autograder report A | --all          grades CSV, course summary, feedback HTML,
+                                         class report (out/class-report/index.html)
+    autograder export canvas|moodle      final scores in the LMS's grade import CSV
     autograder demo                      all of the above on a generated demo class
 
 Run it from the course root (the folder holding nbgrader_config.py).
@@ -80,14 +82,34 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from autograder.workflow import lms
+
+    course = Course.load(args.root)
+    canvas_ids = dict(_assignment_id(text) for text in args.canvas_assignment)
+    result = lms.export_course(course, args.lms, _out(args, course), args.roster, canvas_ids)
+    print(lms.format_errors(result))
+    return 1 if result.errors else 0
+
+
+def _assignment_id(text: str) -> tuple[str, str]:
+    assignment, sep, number = text.partition("=")
+    if not sep:
+        raise ValueError(f"--canvas-assignment {text!r}: write ASSIGNMENT=ID")
+    return assignment, number
+
+
 def _demo(args: argparse.Namespace) -> int:
-    from autograder.workflow import demo, report
+    from autograder.workflow import demo, lms, report
 
     root = Path(args.root).resolve()
     out = Path(args.out).resolve() if args.out else root / "out" / "demo"
-    rows = demo.run(root, out, jobs=args.jobs)
+    rows, exports = demo.run(root, out, jobs=args.jobs)
     print(report.format_table(rows))
-    print(f"\ngrades CSV, course summary, feedback HTML and the student bundle: {out}")
+    for export in exports:
+        print(lms.format_errors(export))
+    print(f"\ngrades CSV, course summary, feedback HTML, the class report "
+          f"(class-report/index.html), Canvas and Moodle grades and the student bundle: {out}")
     return 0
 
 
@@ -145,11 +167,29 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help=out_help)
     p.set_defaults(run=_report)
 
+    p = commands.add_parser("export", help="final scores in Canvas's or Moodle's grade import "
+                                           "CSV", description=_lms_doc(),
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("lms", choices=("canvas", "moodle"))
+    p.add_argument("--roster", type=Path, help="students.csv with lms_user_id (nbgrader's "
+                                               "format); default: nbgrader's student table")
+    p.add_argument("--canvas-assignment", action="append", default=[], metavar="A=ID",
+                   help="the Canvas id of assignment A (repeat per assignment); without it "
+                        "Canvas creates the assignment on import")
+    p.add_argument("--out", help=out_help)
+    p.set_defaults(run=_export)
+
     p = commands.add_parser("demo", help="the whole workflow on a generated demo class")
     p.add_argument("--out", help="output folder (default: out/demo in the course root)")
     p.add_argument("--jobs", type=int, default=None)
     p.set_defaults(run=_demo)
     return main
+
+
+def _lms_doc() -> str:
+    from autograder.workflow import lms
+
+    return lms.__doc__ or ""
 
 
 def main(argv: list[str] | None = None) -> int:

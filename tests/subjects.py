@@ -29,9 +29,17 @@ import numpy as np
 from conftest import QUESTIONS, release_of
 
 import lib
-from autograder.grading.reference import reference_namespace, reference_source
-from autograder.grading.runner import QuestionResult, make_calls, question_in
-from autograder.grading.verdict import grade_namespaces, is_grade_code_cell
+from autograder.grading.answers import Answer
+from autograder.grading.probe import Call
+from autograder.grading.reference import (
+    names_used,
+    rebound,
+    reference_namespace,
+    reference_source,
+    reference_with,
+)
+from autograder.grading.runner import QuestionResult, make_calls, question_in, run_subjects
+from autograder.grading.verdict import is_grade_code_cell, subjects_answers
 from autograder.mistakes import Entry, catalogue
 
 SEEDS = tuple(range(20))
@@ -62,14 +70,6 @@ def called_function(question: str) -> str:
     return functions.pop()
 
 
-def _names_used(code: types.CodeType) -> set[str]:
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _names_used(const)
-    return names
-
-
 @functools.cache
 def questions_using(notebook: Path, function: str) -> tuple[str, ...]:
     """The questions whose called function is ``function`` or calls it, directly or not."""
@@ -80,7 +80,7 @@ def questions_using(notebook: Path, function: str) -> tuple[str, ...]:
     def uses(name: str, seen: frozenset[str] = frozenset()) -> bool:
         if name == function:
             return True
-        callees = _names_used(own[name].__code__) & set(own) - seen if name in own else set()
+        callees = names_used(own[name].__code__) & set(own) - seen if name in own else set()
         return any(uses(callee, seen | {name}) for callee in callees)
 
     return tuple(q for q in questions_of(notebook) if uses(called_function(q)))
@@ -92,30 +92,6 @@ def stub_namespace(notebook: Path) -> dict[str, Any]:
     source = reference_source(release_of(notebook))
     assert "NotImplementedError" in source
     exec(compile(source, str(release_of(notebook)), "exec"), namespace)
-    return namespace
-
-
-def rebound(namespace: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``namespace`` whose own functions look up globals in the copy.
-
-    reference_namespace() copies the dict but its functions keep the cached original as their
-    globals: replacing fit_ridge in the copy would not reach the select_lambda that calls it.
-    """
-    copied = dict(namespace)
-    for name, value in namespace.items():
-        if isinstance(value, types.FunctionType) and value.__globals__ is not copied and \
-                value.__module__ == namespace.get("__name__"):
-            function = types.FunctionType(value.__code__, copied, value.__name__,
-                                          value.__defaults__, value.__closure__)
-            function.__kwdefaults__ = value.__kwdefaults__
-            copied[name] = function
-    return copied
-
-
-def with_function(notebook: Path, function: str, implementation: Callable[..., Any]) -> dict:
-    """The reference namespace with ``function`` replaced, for every function that calls it."""
-    namespace = rebound(reference_namespace(notebook))
-    namespace[function] = implementation
     return namespace
 
 
@@ -142,12 +118,12 @@ def subjects(notebook: Path) -> dict[str, tuple[dict[str, Any], tuple[str, ...]]
     everyone = {"reference": (reference_namespace(notebook), tuple(questions_of(notebook))),
                 "stub": (stub_namespace(notebook), tuple(questions_of(notebook)))}
     for entry in entries_of(notebook):
-        everyone[entry_id(entry)] = (with_function(notebook, entry.function, entry.implementation),
+        everyone[entry_id(entry)] = (reference_with(notebook, entry.function, entry.implementation),
                                      questions_using(notebook, entry.function))
     for question in questions_of(notebook):
         function = called_function(question)
         zeros = zeros_answer(reference_namespace(notebook)[function])
-        everyone[f"zeros:{question}"] = (with_function(notebook, function, zeros), (question,))
+        everyone[f"zeros:{question}"] = (reference_with(notebook, function, zeros), (question,))
     return everyone
 
 
@@ -166,12 +142,29 @@ def one_torch_thread() -> Iterator[None]:
 
 
 @functools.cache
-def grid(notebook: Path) -> dict[int, dict[str, dict[str, QuestionResult]]]:
-    """seed -> subject -> question -> result, for every subject of ``notebook`` and every seed."""
-    everyone = subjects(notebook)
+def calls_of(notebook: Path, seed: int) -> dict[str, dict[str, Call]]:
+    return {question: make_calls(question, seed) for question in questions_of(notebook)}
+
+
+@functools.cache
+def answers(notebook: Path, seed: int) -> dict[str, dict[str, dict[str, Answer]]]:
+    """subject -> question -> call -> Answer for everyone graded on ``notebook`` (computed once
+    per seed: the catalogue's and the misconceptions' tests share them)."""
     with one_torch_thread(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # mistakes overflow on purpose
-        return {seed: grade_namespaces(everyone, notebook, seed) for seed in SEEDS}
+        return subjects_answers(subjects(notebook), calls_of(notebook, seed))
+
+
+@functools.cache
+def grid(notebook: Path) -> dict[int, dict[str, dict[str, QuestionResult]]]:
+    """seed -> subject -> question -> result, for every subject of ``notebook`` and every seed."""
+    results = {}
+    for seed in SEEDS:
+        everyone = answers(notebook, seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            results[seed] = run_subjects(everyone, everyone["reference"], calls_of(notebook, seed))
+    return results
 
 
 # -- visible checks ---------------------------------------------------------------------------

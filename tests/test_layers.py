@@ -17,7 +17,7 @@ PACKAGE = ROOT / "autograder"
 #: What each layer may import of ``autograder`` (besides itself).
 ALLOWED = {
     "sandbox": set(),
-    "grading": {"sandbox", "hidden"},
+    "grading": {"sandbox", "hidden", "mistakes"},
     "hidden": {"grading"},
     "mistakes": {"mistakes"},
     "workflow": {"grading", "sandbox", "hidden", "mistakes"},

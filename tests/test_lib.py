@@ -17,11 +17,10 @@ from subjects import (
     lib_candidates,
     public_lib_functions,
     visible_outcome,
-    with_function,
 )
 
 import lib
-from autograder.grading.reference import reference_namespace
+from autograder.grading.reference import reference_namespace, reference_with
 from autograder.grading.verdict import grade_namespaces
 
 
@@ -105,7 +104,7 @@ def test_no_lib_function_answers_a_question(notebook, question):
     candidates = {f"{name} ({how})": candidate
                   for name, lib_function in public_lib_functions().items()
                   for how, candidate in lib_candidates(reference, lib_function).items()}
-    subjects = {name: (with_function(notebook, function, candidate), (question,))
+    subjects = {name: (reference_with(notebook, function, candidate), (question,))
                 for name, candidate in candidates.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

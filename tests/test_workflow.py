@@ -13,6 +13,7 @@ import sys
 import time
 import tomllib
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import nbformat
@@ -21,6 +22,7 @@ from conftest import SOLUTIONS, make_course
 from nbgrader.api import Gradebook
 
 from autograder.grading.timestamps import format_timestamp, read_timestamp_file
+from autograder.mistakes import catalogue
 from autograder.sandbox.limits import bwrap_works
 from autograder.workflow import control, demo, release
 from autograder.workflow import grade as batch
@@ -31,16 +33,21 @@ from autograder.workflow.course import Course
 pytestmark = pytest.mark.slow
 
 ASSIGNMENT = "01-regression"
+#: A student whose Q1 is a named catalogue mistake: the feedback and the class report say so.
+MISTAKEN = "mistaken"
 CLASS = ("reference", "blank", "partly_right", "late_2_5_days", "late_11_days",
-         "invalid_json", "infinite_loop", "stderr_noise", "no_timestamp")
+         "invalid_json", "infinite_loop", "stderr_noise", "no_timestamp", MISTAKEN)
+SWAPPED = next(e for e in catalogue() if e.name == "swapped_ratio")
 
 
 def _course(tmp: Path) -> Course:
     make_course(tmp)
     course = Course.load(tmp, HiddenTestsExecute={"timeout": 5})
     release.generate(course, [ASSIGNMENT])
-    all_students = demo.submissions(tmp / "solutions" / ASSIGNMENT / "regression.ipynb",
-                                    tmp / "assignments" / ASSIGNMENT / "regression.ipynb")
+    source = tmp / "solutions" / ASSIGNMENT / "regression.ipynb"
+    release_nb = tmp / "assignments" / ASSIGNMENT / "regression.ipynb"
+    all_students = {**demo.submissions(source, release_nb),
+                    MISTAKEN: (demo.with_entry(source, release_nb, SWAPPED), timedelta(hours=-1))}
     for student in CLASS:
         content, offset = all_students[student]
         folder = course.path("submitted_directory") / student / ASSIGNMENT
@@ -122,6 +129,37 @@ def test_feedback_shows_messages_never_hidden_tests(graded):
         assert "MARK SCHEME" not in text
     error_page = (feedback / "invalid_json" / ASSIGNMENT / "index.html").read_text()
     assert "not a valid notebook" in error_page
+
+
+def test_a_matched_misconception_reaches_the_feedback_and_the_class_report(graded):
+    course, _, rows = graded
+    assert rows[MISTAKEN].status == "graded" and rows[MISTAKEN].score == 22 - 3
+    page = (course.root / "out" / "feedback" / MISTAKEN / ASSIGNMENT / "regression.html")
+    assert f"Your answer matches a common mistake: {SWAPPED.feedback.name[:9]}" in \
+        page.read_text()
+    for student in set(CLASS) - {MISTAKEN}:
+        feedback = course.root / "out" / "feedback" / student / ASSIGNMENT / "regression.html"
+        assert not feedback.exists() or "common mistake" not in feedback.read_text()
+    with open(course.root / "out" / "class-report" / "misconceptions.csv") as handle:
+        assert [(r["cell"], r["misconception"], r["students"]) for r in csv.DictReader(handle)] \
+            == [("q1-tests", SWAPPED.feedback.name, "1")]
+    assert (course.root / "out" / "class-report" / "index.html").is_file()
+
+
+def test_grades_for_the_lms_with_the_roster_ids(graded, tmp_path):
+    course, _, rows = graded
+    roster = tmp_path / "students.csv"
+    roster.write_text("id,first_name,last_name,email,lms_user_id\n" + "".join(
+        f"{s},,,,{'' if s == 'blank' else 900 + i}\n" for i, s in enumerate(sorted(CLASS))))
+    command = [sys.executable, "-m", "autograder", "--root", str(course.root), "export",
+               "moodle", "--roster", str(roster), "--out", str(tmp_path / "lms")]
+    exported = subprocess.run(command, capture_output=True, text=True)
+    assert exported.returncode == 1 and "blank" in exported.stdout  # no LMS id: an error row
+    with open(tmp_path / "lms" / "moodle-grades.csv") as handle:
+        grades = {r["Student"]: r[ASSIGNMENT] for r in csv.DictReader(handle)}
+    assert "blank" not in grades and grades["invalid_json"] == ""
+    assert float(grades["late_2_5_days"]) == pytest.approx(rows["late_2_5_days"].score)
+    assert float(grades["reference"]) == 22
 
 
 def test_a_killed_batch_resumes_to_the_same_gradebook(graded, tmp_path):

@@ -44,14 +44,17 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, default
 
 from autograder.grading.answers import MAX_LINE, MISSING, decode_probe_line, find_probe_line
+from autograder.grading.misconceptions import find_matches
 from autograder.grading.outputs import OutputBudget, OutputLimits, refused_note
 from autograder.grading.probe import kernel_code, new_nonce
 from autograder.grading.runner import QuestionResult, make_calls, run_questions
 from autograder.grading.verdict import (
+    RECORD_KEY,
     graded_questions,
     is_grade_code_cell,
     reference_answers,
     verdict_outputs,
+    verdict_record,
 )
 from autograder.sandbox.kernel import SandboxedKernelManager
 
@@ -114,6 +117,9 @@ class HiddenTestsExecute(Execute):
         config=True)
     max_notebook_output_bytes = Integer(OutputLimits.per_notebook,
                                         help="Outputs kept per notebook.").tag(config=True)
+    name_misconceptions = Bool(True, help="Tell a student whose failed answer matches a "
+                                          "catalogued mistake which one (autograder.mistakes)."
+                               ).tag(config=True)
     max_memory_growth = Integer(512 * 1024**2, help="How much this process's heap may grow "
                                                     "while it grades one notebook (0: no "
                                                     "limit).").tag(config=True)
@@ -186,15 +192,20 @@ class HiddenTestsExecute(Execute):
             line = self._probe_lines.get(grade_id)
             student[question] = decode_probe_line(line, calls) if line is not None else \
                 {name: MISSING for name in calls}
-        reference = reference_answers(self._source_notebook(resources), self._calls)
-        results = run_questions(student, reference, self._calls)
+        source = self._source_notebook(resources)
+        results = run_questions(student, reference_answers(source, self._calls), self._calls)
+        matches = find_matches(student, results, self._calls, source) \
+            if self.name_misconceptions else {}
         for cell in nb.cells:
             grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
             if is_grade_code_cell(cell) and grade_id in self._questions:
-                result = results[self._questions[grade_id]]
+                question = self._questions[grade_id]
+                result = results[question]
                 if self._probe_lines.get(grade_id) is None:
                     result = self._unanswered(result, grade_id)
-                cell.outputs = verdict_outputs(result, float(cell.metadata.nbgrader["points"]))
+                cell.outputs = verdict_outputs(result, float(cell.metadata.nbgrader["points"]),
+                                               matches.get(question))
+                cell.metadata[RECORD_KEY] = verdict_record(question, result, matches.get(question))
 
     def _unanswered(self, result: QuestionResult, grade_id: str) -> QuestionResult:
         why = self._why_unanswered.get(grade_id, "the notebook did not reach this question "

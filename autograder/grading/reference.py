@@ -13,6 +13,8 @@ import contextlib
 import functools
 import io
 import os
+import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +57,37 @@ def reference_namespace(notebook: Path) -> dict[str, Any]:
     """A fresh copy of the reference namespace of ``notebook`` (safe to modify)."""
     path = Path(notebook).resolve()
     return dict(_namespace(str(path), path.stat().st_mtime_ns))
+
+
+def rebound(namespace: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``namespace`` whose own functions look up globals in the copy.
+
+    reference_namespace() copies the dict but its functions keep the cached original as their
+    globals: replacing fit_ridge in the copy would not reach the select_lambda that calls it.
+    """
+    copied = dict(namespace)
+    for name, value in namespace.items():
+        if isinstance(value, types.FunctionType) and value.__globals__ is not copied and \
+                value.__module__ == namespace.get("__name__"):
+            function = types.FunctionType(value.__code__, copied, value.__name__,
+                                          value.__defaults__, value.__closure__)
+            function.__kwdefaults__ = value.__kwdefaults__
+            copied[name] = function
+    return copied
+
+
+def names_used(code: types.CodeType) -> set[str]:
+    """The global names ``code`` and the functions defined inside it refer to."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= names_used(const)
+    return names
+
+
+def reference_with(notebook: Path, function: str,
+                   implementation: Callable[..., Any]) -> dict[str, Any]:
+    """The reference namespace with ``function`` replaced, for every function that calls it."""
+    namespace = rebound(reference_namespace(notebook))
+    namespace[function] = implementation
+    return namespace

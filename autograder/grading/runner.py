@@ -21,6 +21,7 @@ reference and the whole mistake catalogue in one session).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import zlib
@@ -135,20 +136,26 @@ class _AnswersPlugin:
 
     def __init__(self, subjects: Mapping[str, Mapping[str, Mapping[str, Answer]]],
                  reference: Mapping[str, Mapping[str, Answer]],
-                 inputs: Mapping[str, Mapping[str, Call]]) -> None:
-        self.data = {"subjects": subjects, "reference": reference, "inputs": inputs}
-        self.by_path = {str(question_path(q).resolve()): q for q in inputs}
+                 inputs: Mapping[str, Mapping[str, Call]],
+                 references: Mapping[str, Mapping[str, Mapping[str, Answer]]],
+                 main_only: frozenset[str]) -> None:
+        self.data = {"subjects": subjects, "reference": reference, "inputs": inputs,
+                     "references": references}
+        self.main_only = main_only
+        self.by_path = {_resolved(question_path(q)): q for q in inputs}
         self.results = {s: {q: QuestionResult(q, main=main_checks(q)) for q in answers}
                         for s, answers in subjects.items()}
 
     def _question(self, node: Any) -> str:
-        return self.by_path[str(Path(node.path).resolve())]
+        return self.by_path[_resolved(node.path)]
 
     def pytest_generate_tests(self, metafunc: Any) -> None:
         question = self._question(metafunc.definition)
         if "student" not in metafunc.fixturenames:
             raise TypeError(f"{question}: {metafunc.function.__name__} does not take `student`")
-        names = [s for s, answers in self.data["subjects"].items() if question in answers]
+        main = metafunc.function.__name__ in main_checks(question)
+        names = [s for s, answers in self.data["subjects"].items()
+                 if question in answers and (main or s not in self.main_only)]
         metafunc.parametrize("autograder_subject", names, ids=names)
 
     @pytest.fixture
@@ -160,8 +167,19 @@ class _AnswersPlugin:
         return self.data["subjects"][autograder_subject][self._question(request.node)]
 
     @pytest.fixture
-    def reference(self, request: Any) -> Mapping[str, Answer]:
-        return self.data["reference"][self._question(request.node)]
+    def reference(self, request: Any, autograder_subject: str) -> Mapping[str, Answer]:
+        own = self.data["references"].get(autograder_subject)
+        return (self.data["reference"] if own is None else own)[self._question(request.node)]
+
+    def pytest_collection_modifyitems(self, config: Any, items: list[Any]) -> None:
+        """A test no subject takes (every subject graded on main checks only) is dropped, not
+        reported as skipped."""
+        dropped = [item for item in items
+                   if item.callspec.params.get("autograder_subject") not in self.data["subjects"]]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+            items[:] = [item for item in items if item.callspec.params.get(
+                "autograder_subject") in self.data["subjects"]]
 
     @pytest.fixture
     def inputs(self, request: Any) -> Mapping[str, Call]:
@@ -177,7 +195,7 @@ class _AnswersPlugin:
                                    None if call.excinfo is None else call.excinfo.exconly(),
                                    call.when, duration=call.duration, start=call.start,
                                    stop=call.stop)
-        question = self.by_path.get(str(Path(item.path).resolve()))
+        question = self.by_path.get(_resolved(item.path))
         if question is not None and (call.when == "call" or call.excinfo is not None):
             self._record(item, call, question)
         return report
@@ -195,6 +213,12 @@ class _AnswersPlugin:
                                       f"not be checked ({call.excinfo.typename})"))
 
 
+@functools.lru_cache(maxsize=256)
+def _resolved(path: Path) -> str:
+    """The resolved path as text (pytest asks for every test's module, many times)."""
+    return str(Path(path).resolve())
+
+
 def _describe_test(item: Any) -> str:
     doc = (getattr(item.function, "__doc__", None) or item.originalname).strip().splitlines()[0]
     return doc.rstrip(".")
@@ -202,12 +226,18 @@ def _describe_test(item: Any) -> str:
 
 def run_subjects(subjects: Mapping[str, Mapping[str, Mapping[str, Answer]]],
                  reference: Mapping[str, Mapping[str, Answer]],
-                 inputs: Mapping[str, Mapping[str, Call]]) -> dict[str, dict[str, QuestionResult]]:
+                 inputs: Mapping[str, Mapping[str, Call]], *,
+                 references: Mapping[str, Mapping[str, Mapping[str, Answer]]] | None = None,
+                 main_only: frozenset[str] = frozenset()
+                 ) -> dict[str, dict[str, QuestionResult]]:
     """Grade several answer sets (subject -> question -> call -> Answer) in one pytest session.
 
-    Each subject is graded on the questions it answers; returns subject -> question -> result.
+    Each subject is graded on the questions it answers, against ``reference`` or, for a
+    subject in ``references``, its own (to compare an answer with a catalogued mistake's);
+    subjects in ``main_only`` run their questions' main checks only. Returns subject ->
+    question -> result.
     """
-    plugin = _AnswersPlugin(subjects, reference, inputs)
+    plugin = _AnswersPlugin(subjects, reference, inputs, references or {}, main_only)
     questions = {q for answers in subjects.values() for q in answers}
     paths = sorted({str(question_path(q)) for q in questions})
     # Plugins the hidden tests do not need; unraisableexception would run gc.collect()

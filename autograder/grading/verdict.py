@@ -24,6 +24,10 @@ from autograder.grading.runner import (
     question_in,
     run_subjects,
 )
+from autograder.mistakes import Feedback
+
+#: The cell metadata key of a graded question's record (:func:`verdict_record`).
+RECORD_KEY = "autograder"
 
 
 def is_grade_code_cell(cell: Any) -> bool:
@@ -70,23 +74,34 @@ def grade_namespaces(subjects: Mapping[str, tuple[Mapping[str, Any], Iterable[st
     """
     wanted = sorted({q for _, questions in subjects.values() for q in questions})
     calls = {q: make_calls(q, seed) for q in wanted}
-    answers = {name: {q: answers_in_process(calls[q], namespace) for q in questions}
-               for name, (namespace, questions) in subjects.items()}
-    return run_subjects(answers, reference_answers(source_notebook, calls), calls)
+    reference = reference_answers(source_notebook, calls)
+    return run_subjects(subjects_answers(subjects, calls), reference, calls)
 
 
-def verdict_outputs(result: QuestionResult, points: float) -> list[NotebookNode]:
+def subjects_answers(subjects: Mapping[str, tuple[Mapping[str, Any], Iterable[str]]],
+                     calls: Mapping[str, Mapping[str, Call]]
+                     ) -> dict[str, dict[str, dict[str, Answer]]]:
+    """subject -> question -> call -> Answer, each namespace probed here on its questions."""
+    return {name: {q: answers_in_process(calls[q], namespace) for q in questions}
+            for name, (namespace, questions) in subjects.items()}
+
+
+def verdict_outputs(result: QuestionResult, points: float,
+                    misconception: Feedback | None = None) -> list[NotebookNode]:
     """Cell outputs that make nbgrader award ``points * result.fraction``.
 
     nbgrader scores an autograder cell from its outputs: an ``error`` output gives 0, an
     ``execute_result`` holding a number gives that many points, anything else full points.
-    Partial credit needs the question's main checks: failing one of them earns 0.
+    Partial credit needs the question's main checks: failing one of them earns 0. A failed
+    answer that matches a catalogued ``misconception`` is told which, and where to read.
     """
     lines = [f"Hidden tests: {result.passed} of {result.total} checks passed."]
     lines += [f"  ✘ {message}" for message in result.failures()]
     if result.passed < result.total and not result.main_passed:
         lines.append("No partial credit: the question's main check failed (the answer is not "
                      "yet right on a typical input).")
+    if misconception is not None and result.passed < result.total:
+        lines.append(misconception.text())
     report = new_output("stream", name="stdout", text="\n".join(lines) + "\n")
     if result.passed == result.total:
         return [report]
@@ -97,3 +112,14 @@ def verdict_outputs(result: QuestionResult, points: float) -> list[NotebookNode]
     score = round(points * result.fraction, 2)
     return [report, new_output("execute_result", data={"text/plain": repr(score)},
                                execution_count=None)]
+
+
+def verdict_record(question: str, result: QuestionResult,
+                   misconception: Feedback | None = None) -> dict[str, Any]:
+    """What the class analytics read back from a graded cell (its metadata): the checks that
+    failed with their messages, and the misconception matched. The messages are the ones the
+    verdict shows the student: no input or expected value."""
+    return {"question": question, "passed": result.passed, "total": result.total,
+            "failures": [{"check": c.name, "message": c.message}
+                         for c in result.checks if not c.passed],
+            "misconception": None if misconception is None else misconception.name}
