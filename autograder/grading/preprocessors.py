@@ -20,7 +20,8 @@ No student cell runs after a probe and no output of the kernel is kept from then
 whatever student code records during a probe, or prints while one runs, cannot reach the
 notebook the TA and the student see. Where the kernel died before every reached question
 was probed (a cell or a probe ended it), a second kernel whose outputs are never kept runs
-the cells that had run again and probes the rest (``separate_probe_kernel``: always).
+the notebook's code again up to the last of them and probes them (``separate_probe_kernel``:
+always).
 """
 
 from __future__ import annotations
@@ -170,11 +171,16 @@ class HiddenTestsExecute(Execute):
                 if grade_id not in self._probe_lines and grade_id not in self._killers]
 
     def _probe_copy(self, nb: NotebookNode) -> NotebookNode:
-        """The code of the cells that ran in the notebook's kernel, without outputs."""
+        """The notebook's code up to the last question still to probe, without outputs: not
+        the later cells that ran, one of which may be what ended the first kernel (a
+        memory bomb timed out, then killed it: run again, it would end this one too)."""
+        pending = set(self._pending())
+        last = max(i for i, cell in enumerate(nb.cells[:self._ran])
+                   if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") in pending)
         shadow = copy.copy(nb)
         shadow.cells = [new_code_cell(cell.source, metadata=copy.deepcopy(cell.metadata))
                         if cell.cell_type == "code" else copy.deepcopy(cell)
-                        for cell in nb.cells[:self._ran]]
+                        for cell in nb.cells[:last + 1]]
         return shadow
 
     def _source_notebook(self, resources: Any) -> Path:
