@@ -5,7 +5,7 @@ graded notebooks. (The adversarial corpus is compared in tests/test_adversarial.
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT, graded_notebooks
+from conftest import ROOT, first_difference, graded_notebooks
 from nbgrader.api import Gradebook
 
 from autograder.sandbox import warm
@@ -15,6 +15,10 @@ from autograder.workflow.course import Course
 
 pytestmark = pytest.mark.slow
 
+#: Students drawn from the catalogue besides the demo's special cases: enough for mistakes,
+#: alternatives and non-answers in every assignment, few enough for CI (each is graded twice).
+GENERATED = 4
+
 
 def _graded_class(folder, assignment: str, *, warm_kernels: bool,
                   monkeypatch) -> tuple[Course, dict[str, tuple[str, str]]]:
@@ -22,7 +26,7 @@ def _graded_class(folder, assignment: str, *, warm_kernels: bool,
     course.config.HiddenTestsExecute.seed = 1  # the same hidden-test inputs in both runs
     course.config.SandboxedKernelManager.warm = warm_kernels
     release.generate(course, [assignment])
-    demo.write_class(course, assignment)
+    demo.write_class(course, assignment, GENERATED)
     factories = []  # what the batch's workers inherit
     ready = warm.ready
     monkeypatch.setattr(warm, "ready", lambda: factories.append(ready()) or factories[-1])
@@ -52,4 +56,5 @@ def test_warm_and_cold_kernels_grade_the_demo_class_alike(assignment, tmp_path, 
     cold_notebooks = graded_notebooks(cold_course, assignment)
     assert set(warm_notebooks) == set(cold_notebooks) and warm_notebooks
     differ = [s for s in warm_notebooks if warm_notebooks[s] != cold_notebooks[s]]
-    assert not differ, f"graded notebooks differ for {differ}"
+    assert not differ, f"graded notebooks differ for {differ}; the first, warm then cold: " \
+        + first_difference(warm_notebooks[differ[0]], cold_notebooks[differ[0]])

@@ -154,11 +154,13 @@ def write_roster(students: list[str], path: Path) -> Path:
     return path
 
 
-def write_class(course: Course, assignment: str) -> None:
+def write_class(course: Course, assignment: str, generated: int = GENERATED) -> None:
+    """The special cases and ``generated`` students drawn from the catalogue, handed in."""
     for notebook in course.notebooks(assignment):
         source = course.path("source_directory") / assignment / f"{notebook}.ipynb"
         release_nb = course.path("release_directory") / assignment / f"{notebook}.ipynb"
-        everyone = {**submissions(source, release_nb), **generated_class(source, release_nb)}
+        everyone = {**submissions(source, release_nb),
+                    **generated_class(source, release_nb, generated)}
         for student, (content, offset) in everyone.items():
             folder = course.path("submitted_directory") / student / assignment
             folder.mkdir(parents=True, exist_ok=True)
