@@ -4,6 +4,8 @@ graded notebooks. (The adversarial corpus is compared in tests/test_adversarial.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import ROOT, first_difference, graded_notebooks
 from nbgrader.api import Gradebook
@@ -35,6 +37,17 @@ def _graded_class(folder, assignment: str, *, warm_kernels: bool,
     return course, {o.student: (o.status, o.message) for o in outcomes}
 
 
+#: Code whose numbers differ in every run, warm or cold (a Monte Carlo estimate in the
+#: catalogue): its plots and printed figures cannot be compared; its scores still are.
+UNSEEDED = re.compile(r"default_rng\(\)")
+
+
+def _unseeded(course: Course, assignment: str, student: str) -> bool:
+    folder = course.path("submitted_directory") / student / assignment
+    return any(UNSEEDED.search(path.read_text(errors="replace"))
+               for path in folder.glob("*.ipynb"))
+
+
 def _scores(course: Course, assignment: str) -> dict[str, tuple[float, float]]:
     with Gradebook(course.db_url) as gb:
         return {s.student.id: (s.score, s.late_submission_penalty)
@@ -55,6 +68,7 @@ def test_warm_and_cold_kernels_grade_the_demo_class_alike(assignment, tmp_path, 
     warm_notebooks = graded_notebooks(warm_course, assignment)
     cold_notebooks = graded_notebooks(cold_course, assignment)
     assert set(warm_notebooks) == set(cold_notebooks) and warm_notebooks
-    differ = [s for s in warm_notebooks if warm_notebooks[s] != cold_notebooks[s]]
+    differ = [s for s in warm_notebooks if warm_notebooks[s] != cold_notebooks[s]
+              and not _unseeded(warm_course, assignment, s)]
     assert not differ, f"graded notebooks differ for {differ}; the first, warm then cold: " \
         + first_difference(warm_notebooks[differ[0]], cold_notebooks[differ[0]])
