@@ -125,7 +125,7 @@ def grade_submission(course: Course, assignment: str, student: str) -> Outcome:
     where the platform allows, else cold."""
     start = time.monotonic()
     if not warm.tried():  # a process of its own (not a batch's worker): all its cores
-        threads = os.environ.setdefault("AUTOGRADER_THREADS", str(os.cpu_count() or 1))
+        threads = os.environ.setdefault("AUTOGRADER_THREADS", str(_threads(1)))
         start_kernels(course, assignment, int(threads))
     result = NbGraderAPI(coursedir=course.coursedir, config=course.config).autograde(
         assignment, student, force=True, create=True)
