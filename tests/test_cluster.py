@@ -29,7 +29,7 @@ from distributed import Client
 from nbgrader.api import Gradebook
 
 from autograder.grading.timestamps import format_timestamp
-from autograder.sandbox import run
+from autograder.sandbox import run, warm
 from autograder.workflow import demo, release
 from autograder.workflow import grade as batch
 from autograder.workflow.course import Course
@@ -195,6 +195,37 @@ def test_each_worker_process_is_a_grading_run_of_its_own(cluster):
     runs = cluster.client.run(lambda: (os.getpid(), run.RUN))
     assert len({r for _, r in runs.values()}) == len(runs) == 2
     assert all(r.startswith(f"{pid}-") for pid, r in runs.values())
+
+
+def _factories() -> list[dict]:
+    """This worker process's warm kernel factories (run on a worker)."""
+    from autograder.sandbox import warm
+
+    found = []
+    for factory in warm._factories.values():
+        stat = Path(f"/proc/{factory.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        found.append({"modules": factory.requested, "alive": factory.process.poll() is None,
+                      "socket": os.path.exists(factory.path),
+                      # CPU of the exited children it reaped (utime + stime): its kernels'
+                      "kernels_cpu": int(stat[13]) + int(stat[14])})
+    return found
+
+
+@pytest.mark.skipif(warm.unavailable() is not None, reason=str(warm.unavailable()))
+def test_each_worker_forks_its_kernels_from_one_factory_per_assignment(cluster, tmp_path):
+    """A worker process starts one factory per assignment and keeps it between tasks: a
+    submission pays for a fork, not for a Python start and the assignment's imports."""
+    course = _course(tmp_path / "course", students=("reference", "blank", "partly_right",
+                                                     "stderr_noise"))
+    _finish(_grade(course, cluster))
+    factories = cluster.client.run(_factories)
+    assert len(factories) == 2
+    for worker, found in factories.items():
+        assert len(found) == 1, f"{worker} has {len(found)} factories for one assignment"
+        assert found[0]["modules"] == batch._imports(course, A)
+        assert found[0]["alive"] and found[0]["socket"], f"{worker}'s factory is gone"
+    assert any(found[0]["kernels_cpu"] > 0 for found in factories.values()), \
+        "no kernel was forked from the workers' factories"
 
 
 def _running(client: Client, student: str) -> str | None:

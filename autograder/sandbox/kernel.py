@@ -76,7 +76,10 @@ def sweep() -> None:
     private folders of workers killed at their time limit), and the empty leftovers of runs
     whose process has exited. Other graders' kernels are never touched."""
     cgroups.sweep()
+    factories = warm.folders()  # running, between two submissions of a Dask worker
     for folder in Path(tempfile.gettempdir()).glob(f"{run.PREFIX}*"):
+        if str(folder) in factories:
+            continue
         if run.matches(folder.name) or (run.is_stale(folder.name) and os.geteuid() in
                                         (0, folder.stat().st_uid)):
             shutil.rmtree(folder, ignore_errors=True)

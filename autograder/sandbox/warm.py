@@ -199,27 +199,44 @@ def unavailable() -> str | None:
     return None
 
 
-_factory: KernelFactory | None = None
+_factories: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], KernelFactory] = {}
+_factory: KernelFactory | None = None  # the one this process's kernels come from
 _failed: str | None = None  # why this process (or the one it forked from) has none
 
 
-def start(modules: list[str], env: dict[str, str]) -> None:
-    """Start this process's factory, importing ``modules`` for kernels of environment
-    ``env``, unless the running one does the same or the platform cannot have one. It
-    imports in the background: see :func:`ready`."""
+def _key(modules: list[str], env: dict[str, str]) -> tuple[tuple[str, ...],
+                                                              tuple[tuple[str, str], ...]]:
+    return tuple(sorted(modules)), tuple(sorted(env.items()))
+
+
+def start(modules: list[str], env: dict[str, str], *, alongside: bool = False) -> None:
+    """Make this process's kernels come from a factory that imported ``modules`` for
+    kernels of environment ``env``: the running one that does, else a new one (unless the
+    platform cannot have one). It imports in the background: see :func:`ready`.
+
+    A forked worker picks the matching factory among those of the process it was forked
+    from (it cannot start one: it could not even poll it), or keeps the current one.
+    ``alongside``: keep the other factories of this process running (a Dask worker grades
+    several assignments and serves each from its own factory); otherwise they stop."""
     global _factory, _failed
+    key = _key(modules, env)
+    found = _factories.get(key)
     if _factory is not None and _factory.owner != os.getpid():
-        return  # a forked worker uses its parent's (it cannot even poll it)
-    if _factory is not None and _factory.requested == sorted(modules) and _factory.env == env \
-            and _factory.process.poll() is None:
+        _factory = found or _factory
         return
-    stop()
+    if found is not None and found.process.poll() is None:
+        if not alongside:
+            _stop_all(but=found)
+        _factory = found
+        return
+    if not alongside:
+        stop()
     _failed = _failed or unavailable()
     if _failed is not None:
         log.info("kernels start cold: %s", _failed)
         return
     try:
-        _factory = KernelFactory(modules, env)
+        _factory = _factories[key] = KernelFactory(modules, env)
     except OSError as error:
         _failed = f"the kernel factory could not start ({error})"
         log.warning("kernels start cold: %s", _failed)
@@ -245,16 +262,28 @@ def ready() -> KernelFactory | None:
         _failed = f"the kernel factory failed ({error})"
         log.warning("kernels start cold: %s", _failed)
         stop()
-        _factory = None
         return None
     if time.monotonic() - began > 0.1:
         log.info("kernel factory ready after %.1f s more", time.monotonic() - began)
     return _factory
 
 
+def folders() -> set[str]:
+    """The private folders (sockets) of this process's running factories, which a sweep
+    between submissions must leave alone."""
+    return {factory.folder for factory in _factories.values()
+            if factory.owner == os.getpid() and factory.process.poll() is None}
+
+
 def stop() -> None:
-    """Stop this process's factory (a forked worker leaves its parent's alone)."""
+    """Stop this process's factories (a forked worker leaves its parent's alone)."""
     global _factory
-    if _factory is not None and _factory.owner == os.getpid():
-        _factory.close()
-        _factory = None
+    _stop_all()
+    _factory = None
+
+
+def _stop_all(but: KernelFactory | None = None) -> None:
+    for key, factory in list(_factories.items()):
+        if factory is not but and factory.owner == os.getpid():
+            factory.close()
+            del _factories[key]

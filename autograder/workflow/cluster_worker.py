@@ -49,6 +49,7 @@ from traitlets.utils.importstring import import_item
 
 import autograder
 from autograder.sandbox import kernel as sandbox
+from autograder.sandbox import warm
 from autograder.sandbox.limits import die_with_parent
 from autograder.workflow import control, release
 from autograder.workflow import grade as batch
@@ -189,8 +190,16 @@ class _Installed:
     slot_files: list[IO[str]]
     lock: threading.Lock = field(default_factory=threading.Lock)
     scratch: Path | None = None
-    prepared: dict[tuple[str, str], Path] = field(default_factory=dict)
+    prepared: dict[tuple[str, str], _Prepared] = field(default_factory=dict)
     active: int = 0
+
+
+@dataclass
+class _Prepared:
+    """An assignment made ready in this worker process."""
+
+    folder: Path  # a scratch course with the assignment released into its gradebook
+    graders: int  # grading slots on this machine then: the share of cores its kernels get
 
 
 _INSTALLED: _Installed | None = None
@@ -230,6 +239,7 @@ def dask_setup(service: Any, course: str) -> None:
 
 
 def dask_teardown(service: Any) -> None:
+    warm.stop()
     if _INSTALLED is not None and _INSTALLED.scratch is not None:
         shutil.rmtree(_INSTALLED.scratch, ignore_errors=True)
 
@@ -309,14 +319,16 @@ def grade_submission(task: Task) -> Result:
         return Result("refused", course, worker=worker)
     assert _INSTALLED is not None
     base = _prepared(_INSTALLED, course, task.assignment, task.fingerprint)
-    with _slot(_INSTALLED) as slot, _task_course(_INSTALLED, course, base, task, slot) as scratch:
+    with _slot(_INSTALLED) as slot, \
+            _task_course(_INSTALLED, course, base.folder, task, slot) as scratch:
         try:
             _write_files(scratch.path("submitted_directory") / task.student / task.assignment,
                          task.files)
         except ValueError as exc:
             return Result("error", str(exc), worker=worker)
         # The one call into the local batch: grading a submission here is grading it there.
-        outcome = batch._run(scratch, task.assignment, [task.student], _graders_here(),
+        # Its kernels' threads are those of the assignment's warm factory.
+        outcome = batch._run(scratch, task.assignment, [task.student], base.graders,
                              task.submission_timeout, False)[task.student]
         notebooks = _executed(scratch, task) if outcome.status == "graded" else {}
     return Result(outcome.status, outcome.message, outcome.seconds, notebooks, worker)
@@ -346,10 +358,12 @@ def _course_for(assignment: str, fingerprint_: dict[str, str],
 
 
 def _prepared(installed: _Installed, course: Course, assignment: str,
-              fingerprint_: dict[str, str]) -> Path:
-    """A scratch course of this process with ``assignment`` released into its gradebook (what
-    nbgrader's sanitize steps read), made once per assignment and course version; the
-    grading code warmed up before the first grading process is forked."""
+              fingerprint_: dict[str, str]) -> _Prepared:
+    """``assignment`` made ready in this process, once per assignment and course version:
+    a scratch course with it released into its gradebook (what nbgrader's sanitize steps
+    read), the grading code warmed up, and its warm kernel factory started (beside those
+    of other assignments) before the first grading process is forked: a submission pays
+    for a fork, not for a Python start and the assignment's imports."""
     key = (assignment, batch.files_hash({k: v.encode() for k, v in fingerprint_.items()}))
     with installed.lock:
         if key not in installed.prepared:
@@ -358,9 +372,16 @@ def _prepared(installed: _Installed, course: Course, assignment: str,
                     prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=installed.root))
             folder = Path(tempfile.mkdtemp(prefix=f"{assignment}-", dir=installed.scratch))
             release.generate(control.relocated(course, folder), [assignment])
-            batch._warm_up(course, assignment)
+            graders = _graders_here()
+            threads = int(os.environ.get("AUTOGRADER_THREADS") or batch._threads(graders))
+            # (Its parent-death signal follows this thread: Dask's executor threads
+            # live as long as the worker.)
+            batch.start_kernels(course, assignment, threads, alongside=True)
+            with batch.limited_threads(threads, tuple(batch._imports(course, assignment))):
+                batch._warm_up(course, assignment)
+            warm.ready()
             gc.freeze()  # as the local batch does: forked processes inherit the warm heap
-            installed.prepared[key] = folder
+            installed.prepared[key] = _Prepared(folder, graders)
         return installed.prepared[key]
 
 
