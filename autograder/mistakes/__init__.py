@@ -126,6 +126,14 @@ def catalogue() -> list[Entry]:
     return list(_CATALOGUE)
 
 
+def load_for(question: str) -> None:
+    """Import the catalogue module of ``question`` ("regression.simple_linear": the module
+    ``regression``) only: another assignment's module may import torch (2 s of CPU)."""
+    module = question.split(".", 1)[0]
+    if module in {m.name for m in pkgutil.iter_modules(__path__)}:
+        importlib.import_module(f"{__name__}.{module}")
+
+
 def all_mistakes() -> list[Entry]:
     """The entries of kind ``mistake``."""
     return [entry for entry in catalogue() if entry.kind == "mistake"]
@@ -133,7 +141,9 @@ def all_mistakes() -> list[Entry]:
 
 def named_mistakes(question: str) -> list[Entry]:
     """The mistakes of ``question`` that students may be told about."""
-    return [e for e in all_mistakes() if e.question == question and e.feedback is not None]
+    load_for(question)
+    return [e for e in _CATALOGUE if e.kind == "mistake" and e.question == question
+            and e.feedback is not None]
 
 
 def modified_in_place(argument: str, slide: str) -> Feedback:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import gc
 import hashlib
 import json
@@ -124,9 +125,11 @@ def grade_submission(course: Course, assignment: str, student: str) -> Outcome:
     (started on the first call, or inherited from the batch that forked this worker)
     where the platform allows, else cold."""
     start = time.monotonic()
-    if not warm.tried():  # a process of its own (not a batch's worker): all its cores
-        threads = os.environ.setdefault("AUTOGRADER_THREADS", str(_threads(1)))
-        start_kernels(course, assignment, int(threads))
+    # A batch's worker has its share of the cores; a process of its own has all of them.
+    threads = os.environ.setdefault("AUTOGRADER_THREADS", str(_threads(1)))
+    # A worker picks its assignment's factory among those it inherited; a process of its
+    # own starts one.
+    start_kernels(course, assignment, int(threads))
     result = NbGraderAPI(coursedir=course.coursedir, config=course.config).autograde(
         assignment, student, force=True, create=True)
     if result.get("success"):
@@ -137,17 +140,19 @@ def grade_submission(course: Course, assignment: str, student: str) -> Outcome:
                    _last_line(f"{result.get('log') or ''}\n{result.get('error') or ''}"))
 
 
-def start_kernels(course: Course, assignment: str, threads: int) -> None:
+def start_kernels(course: Course, assignment: str, threads: int, *,
+                  alongside: bool = False) -> None:
     """Start this process's warm kernel factory for ``assignment`` (its notebooks'
     imports, kernels of ``threads`` BLAS/OpenMP threads), unless the course turns warm
     kernels off or the platform cannot have them: then kernels start cold. It imports in
-    the background; the first kernel waits for it (``warm.ready``)."""
+    the background; the first kernel waits for it (``warm.ready``). ``alongside``: keep
+    the factories of other assignments (see :func:`autograder.sandbox.warm.start`)."""
     if not course.config.SandboxedKernelManager.get("warm", True):
         return
     env = kernel_environment({**os.environ, "AUTOGRADER_THREADS": str(threads)},
                              course.config.SandboxedKernelManager.get(
                                  "matplotlib_backend", sandbox.INLINE_BACKEND))
-    warm.start(_imports(course, assignment), env)
+    warm.start(_imports(course, assignment), env, alongside=alongside)
 
 
 def _imports(course: Course, assignment: str) -> list[str]:
@@ -155,19 +160,28 @@ def _imports(course: Course, assignment: str) -> list[str]:
     found: set[str] = set()
     for notebook in course.notebooks(assignment):
         path = course.path("source_directory") / assignment / f"{notebook}.ipynb"
-        for cell in nbformat.read(path, as_version=4).cells:
-            if cell.cell_type != "code":
-                continue
-            try:
-                tree = ast.parse(cell.source)
-            except SyntaxError:  # IPython magics: those cells import nothing we preload
-                continue
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Import):
-                    found.update(alias.name for alias in node.names)
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    found.add(node.module)
+        info = path.stat()
+        found.update(_notebook_imports(str(path), info.st_mtime_ns, info.st_size))
     return sorted(found)
+
+
+@functools.lru_cache(maxsize=64)
+def _notebook_imports(path: str, mtime_ns: int, size: int) -> frozenset[str]:
+    """Cached by file version: every worker a batch forks asks again (for its factory)."""
+    found: set[str] = set()
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:  # IPython magics: those cells import nothing we preload
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module)
+    return frozenset(found)
 
 
 @contextlib.contextmanager
@@ -381,6 +395,7 @@ def _warm_up(course: Course, assignment: str) -> None:
     from jupyter_client.kernelspec import KernelSpecManager
     from nbgrader.nbgraderformat import MetadataValidator
 
+    from autograder import mistakes
     from autograder.grading.active_content import RemoveActiveContent
     from autograder.grading.reference import reference_namespace
     from autograder.grading.verdict import grade_namespace, graded_questions
@@ -397,6 +412,8 @@ def _warm_up(course: Course, assignment: str) -> None:
         questions = sorted(set(graded_questions(nb).values()))
         if questions:  # a notebook of plain nbgrader tests has no hidden tests to warm
             grade_namespace(reference_namespace(source), questions, source, seed=0)
+        for question in questions:  # what a failed answer is compared with
+            mistakes.load_for(question)
 
 
 def _kill(process: Any) -> None:
