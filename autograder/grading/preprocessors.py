@@ -136,6 +136,13 @@ class HiddenTestsExecute(Execute):
         shutdown, and no atexit handler of the student's runs)."""
         return "immediate"
 
+    @default("coalesce_streams")
+    def _one_stream_output(self) -> bool:
+        """One stdout and one stderr output per cell (nbclient's own merge): how a kernel's
+        writes are cut into messages depends on timing (``print`` may send its newline in a
+        message of its own), and a graded notebook must not."""
+        return True
+
     # -- notebook level ---------------------------------------------------------------
     def preprocess(self, nb: NotebookNode, resources: Any = None,
                    km: Any = None) -> tuple[NotebookNode, Any]:
