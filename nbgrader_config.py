@@ -20,6 +20,7 @@ from nbgrader.preprocessors import (
     SaveAutoGrades,
 )
 
+import autograder.grading.nbgrader_speedups  # noqa: F401 (nbgrader's steps, made cheap)
 from autograder.grading.active_content import RemoveActiveContent
 from autograder.grading.late import LatePolicy, StrictLatePenalties
 from autograder.grading.preprocessors import HiddenTestsExecute

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import jsonschema
 import nbformat
+import nbgrader.api
+import nbgrader.dbutil
 import pytest
 from nbgrader.nbgraderformat import MetadataValidator, SchemaTooOldError, ValidationError
 
-from autograder.grading import sanitize
+from autograder.grading import nbgrader_speedups
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = ROOT / "solutions" / "01-regression" / "regression.ipynb"
@@ -28,7 +31,7 @@ def _graded_cell() -> nbformat.NotebookNode:
     {}, {"solution": True, "grade": True, "points": -1}])
 def test_metadata_is_judged_as_jsonschema_judges_it(change):
     """Checking the schema once changes no verdict and no error message."""
-    sanitize.check_schema_once()
+    nbgrader_speedups.install()
     cell = _graded_cell()
     cell.metadata.nbgrader.update(change)
     validator = MetadataValidator()
@@ -49,11 +52,23 @@ def test_metadata_is_judged_as_jsonschema_judges_it(change):
 
 
 def test_an_old_schema_version_is_still_refused():
-    sanitize.check_schema_once()
+    nbgrader_speedups.install()
     cell = _graded_cell()
     cell.metadata.nbgrader["schema_version"] = 1
     with pytest.raises(SchemaTooOldError):
         MetadataValidator().validate_cell(cell)
+
+
+def test_the_gradebook_version_is_the_one_alembic_prints(monkeypatch):
+    """A new gradebook records the head revision of nbgrader's migrations, as the
+    ``alembic heads`` command nbgrader runs would print it."""
+    bin_dir = str(Path(sys.executable).parent)  # the environment's alembic command
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ.get('PATH', '')}")
+    with nbgrader.dbutil._temp_alembic_ini("sqlite:////tmp/unused.db") as ini:
+        printed = subprocess.run(["alembic", "-c", ini, "heads"], capture_output=True,
+                                 text=True, check=True).stdout.split()[0]
+    assert nbgrader_speedups.alembic_head() == printed
+    assert nbgrader.api.get_alembic_version is nbgrader_speedups.alembic_head
 
 
 def test_grading_one_assignment_loads_only_its_catalogue_module():

@@ -13,57 +13,19 @@ student who copied a tests cell lost every point. A graded cell the gradebook do
 know (a student-made "bonus" cell) fails the submission in the same way. This step, placed
 after ``DeduplicateIds``, turns both into ordinary cells, so that the notebook is graded on
 the cells the instructor released, once each.
-
-nbgrader validates each cell's metadata with ``jsonschema.validate``, which checks the
-schema itself against JSON Schema's meta-schema on every call: 0.1 s of CPU per notebook,
-twice per submission. :func:`check_schema_once` makes nbgrader's validator compile the
-schema once per process, with the same verdicts and errors.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import stat
-import types
 from typing import Any
 
-import jsonschema
-import nbgrader.nbgraderformat.common
-from jsonschema.exceptions import best_match
 from nbformat import NotebookNode
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
-
-
-@functools.lru_cache(maxsize=8)
-def _validator(schema: str) -> Any:
-    parsed = json.loads(schema)
-    cls = jsonschema.validators.validator_for(parsed)
-    cls.check_schema(parsed)  # what jsonschema.validate does first, every time
-    return cls(parsed)
-
-
-def _validate(instance: Any, schema: dict[str, Any]) -> None:
-    """``jsonschema.validate``, with the schema checked once: the same error (the best
-    match among all) for an invalid instance."""
-    error = best_match(_validator(json.dumps(schema, sort_keys=True)).iter_errors(instance))
-    if error is not None:
-        raise error
-
-
-def check_schema_once() -> None:
-    """Point nbgrader's metadata validator (``nbgrader.nbgraderformat.common``, its only
-    user of ``jsonschema``) at :func:`_validate`."""
-    module = nbgrader.nbgraderformat.common
-    if getattr(module.jsonschema, "validate", None) is not _validate:
-        module.jsonschema = types.SimpleNamespace(**{**vars(jsonschema), "validate": _validate})
-
-
-check_schema_once()  # imported by nbgrader_config.py: stock nbgrader commands gain it too
 
 
 class SubmissionFilesError(RuntimeError):

@@ -17,6 +17,7 @@ from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from autograder.grading import nbgrader_speedups  # noqa: F401 (installs on import)
 from autograder.grading.late import LatePolicy, parse_due_date
 
 #: The lecture's grading policy: three assignments at 25% each, the final project 25%.
