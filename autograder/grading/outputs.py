@@ -131,6 +131,24 @@ class OutputBudget:
             f"(largest {human(max(sizes))}): the grader keeps at most {self.limits.describe()}.\n"))
 
 
+def merged_streams(outputs: list[NotebookNode]) -> list[NotebookNode]:
+    """``outputs`` with each run of adjacent stream outputs of one name (stdout, stderr)
+    merged into one, in order. How a kernel's writes are cut into messages depends on
+    timing (``print`` may send its newline in a message of its own); a graded notebook
+    must not. Text on either side of a plot or another output stays where it was."""
+    merged: list[NotebookNode] = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if output.get("output_type") == "stream" and previous is not None and \
+                previous.get("output_type") == "stream" and previous.get("name") == output.get(
+                    "name"):
+            merged[-1] = new_output("stream", name=output.get("name"),
+                                    text=previous.get("text", "") + output.get("text", ""))
+            continue
+        merged.append(output)
+    return merged
+
+
 def refused_note(max_message_bytes: int) -> NotebookNode:
     """The note for a cell whose output stopped arriving (a message part over the limit
     is refused by the client's sockets, and what follows it may be lost)."""

@@ -46,7 +46,7 @@ from traitlets import Bool, Integer, default
 
 from autograder.grading.answers import MAX_LINE, MISSING, decode_probe_line, find_probe_line
 from autograder.grading.misconceptions import find_matches
-from autograder.grading.outputs import OutputBudget, OutputLimits, refused_note
+from autograder.grading.outputs import OutputBudget, OutputLimits, merged_streams, refused_note
 from autograder.grading.probe import kernel_code, new_nonce
 from autograder.grading.runner import QuestionResult, make_calls, run_questions
 from autograder.grading.verdict import (
@@ -135,13 +135,6 @@ class HiddenTestsExecute(Execute):
         """Nothing of a graded kernel is kept: kill it (0.3 s sooner than a graceful
         shutdown, and no atexit handler of the student's runs)."""
         return "immediate"
-
-    @default("coalesce_streams")
-    def _one_stream_output(self) -> bool:
-        """One stdout and one stderr output per cell (nbclient's own merge): how a kernel's
-        writes are cut into messages depends on timing (``print`` may send its newline in a
-        message of its own), and a graded notebook must not."""
-        return True
 
     # -- notebook level ---------------------------------------------------------------
     def preprocess(self, nb: NotebookNode, resources: Any = None,
@@ -251,10 +244,14 @@ class HiddenTestsExecute(Execute):
             cell, resources = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._kernel_dead = True
-            return cell, resources
         except CellTimeoutError:  # the output stopped arriving (see outputs.refused_note)
-            cell.outputs.append(refused_note(self._message_limit()))
             self._timed_out = True
+        if cell.cell_type == "code":
+            cell.outputs = merged_streams(cell.outputs)
+        if self._kernel_dead:
+            return cell, resources
+        if self._timed_out:
+            cell.outputs.append(refused_note(self._message_limit()))
         if self._timed_out:
             self._reconnect()
         if self._mode != "probe":
