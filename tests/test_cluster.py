@@ -204,7 +204,8 @@ def _factories() -> list[dict]:
     found = []
     for factory in warm._factories.values():
         stat = Path(f"/proc/{factory.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        found.append({"modules": factory.requested, "alive": factory.process.poll() is None,
+        found.append({"pid": factory.process.pid, "modules": factory.requested,
+                      "alive": factory.process.poll() is None,
                       "socket": os.path.exists(factory.path),
                       # CPU of the exited children it reaped (utime + stime): its kernels'
                       "kernels_cpu": int(stat[13]) + int(stat[14])})
@@ -226,6 +227,34 @@ def test_each_worker_forks_its_kernels_from_one_factory_per_assignment(cluster, 
         assert found[0]["alive"] and found[0]["socket"], f"{worker}'s factory is gone"
     assert any(found[0]["kernels_cpu"] > 0 for found in factories.values()), \
         "no kernel was forked from the workers' factories"
+
+
+def _kill_factories() -> list[int]:
+    """Kill this worker process's factories (run on a worker); their pids."""
+    from autograder.sandbox import warm
+
+    pids = [factory.process.pid for factory in warm._factories.values()]
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    return pids
+
+
+@pytest.mark.skipif(warm.unavailable() is not None, reason=str(warm.unavailable()))
+def test_a_factory_that_died_between_tasks_is_started_again(local, cluster, tmp_path):
+    """A factory killed between two batches (or gone with the thread that started it):
+    the next task starts a new one, and grades as before."""
+    _finish(_grade(_course(tmp_path / "first", students=("reference",)), cluster))
+    killed = cluster.client.run(_kill_factories)
+    assert any(killed.values())
+    course = _course(tmp_path / "course", students=("reference", "partly_right"))
+    _finish(_grade(course, cluster))
+    assert _gradebook(course) == {s: _gradebook(local)[s] for s in ("reference", "partly_right")}
+    factories = cluster.client.run(_factories)
+    for worker, found in factories.items():  # each batch prepares every worker
+        assert len(found) == 1 and found[0]["alive"] and found[0]["socket"], worker
+        assert found[0]["pid"] not in killed.get(worker, []), f"{worker} kept a dead factory"
+    assert any(found[0]["kernels_cpu"] > 0 for found in factories.values()), \
+        "no kernel was forked from the new factories"
 
 
 def _running(client: Client, student: str) -> str | None:

@@ -229,6 +229,11 @@ def start(modules: list[str], env: dict[str, str], *, alongside: bool = False) -
             _stop_all(but=found)
         _factory = found
         return
+    if found is not None:  # it died (killed, or with the thread that started it): replace it
+        log.warning("the kernel factory for %s exited (status %s); starting a new one",
+                    ", ".join(found.requested) or "no modules", found.process.poll())
+        found.close()
+        del _factories[key]
     if not alongside:
         stop()
     _failed = _failed or unavailable()

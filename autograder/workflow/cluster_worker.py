@@ -319,6 +319,7 @@ def grade_submission(task: Task) -> Result:
         return Result("refused", course, worker=worker)
     assert _INSTALLED is not None
     base = _prepared(_INSTALLED, course, task.assignment, task.fingerprint)
+    _running_factory(course, task.assignment, base)
     with _slot(_INSTALLED) as slot, \
             _task_course(_INSTALLED, course, base.folder, task, slot) as scratch:
         try:
@@ -340,7 +341,8 @@ def prepare(assignment: str, fingerprint_: dict[str, str], overrides: dict[str, 
     (its tasks will be refused)."""
     course = _course_for(assignment, fingerprint_, overrides)
     if _INSTALLED is not None and not isinstance(course, str):
-        _prepared(_INSTALLED, course, assignment, fingerprint_)
+        _running_factory(course, assignment,
+                         _prepared(_INSTALLED, course, assignment, fingerprint_))
 
 
 def _course_for(assignment: str, fingerprint_: dict[str, str],
@@ -373,7 +375,7 @@ def _prepared(installed: _Installed, course: Course, assignment: str,
             folder = Path(tempfile.mkdtemp(prefix=f"{assignment}-", dir=installed.scratch))
             release.generate(control.relocated(course, folder), [assignment])
             graders = _graders_here()
-            threads = int(os.environ.get("AUTOGRADER_THREADS") or batch._threads(graders))
+            threads = _threads(_Prepared(folder, graders))
             # (Its parent-death signal follows this thread: Dask's executor threads
             # live as long as the worker.)
             batch.start_kernels(course, assignment, threads, alongside=True)
@@ -383,6 +385,21 @@ def _prepared(installed: _Installed, course: Course, assignment: str,
             gc.freeze()  # as the local batch does: forked processes inherit the warm heap
             installed.prepared[key] = _Prepared(folder, graders)
         return installed.prepared[key]
+
+
+def _running_factory(course: Course, assignment: str, prepared: _Prepared) -> None:
+    """The assignment's factory, started again if it died since it was prepared (killed, or
+    gone with the thread that started it): its kernels come warm, not from a dead socket."""
+    if not warm.tried():
+        return
+    assert _INSTALLED is not None
+    with _INSTALLED.lock:  # (another thread may be preparing another assignment's)
+        batch.start_kernels(course, assignment, _threads(prepared), alongside=True)
+        warm.ready()
+
+
+def _threads(prepared: _Prepared) -> int:
+    return int(os.environ.get("AUTOGRADER_THREADS") or batch._threads(prepared.graders))
 
 
 @contextlib.contextmanager
