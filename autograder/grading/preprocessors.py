@@ -252,7 +252,6 @@ class HiddenTestsExecute(Execute):
             return cell, resources
         if self._timed_out:
             cell.outputs.append(refused_note(self._message_limit()))
-        if self._timed_out:
             self._reconnect()
         if self._mode != "probe":
             self._check_setup(cell)

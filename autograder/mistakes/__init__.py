@@ -23,6 +23,7 @@ as good as the mistakes they are known to catch and the alternatives they are kn
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -119,10 +120,16 @@ def non_answer(question: str,
     return _register("non_answer", question, function)
 
 
+@functools.cache
+def _modules() -> frozenset[str]:
+    """The catalogue's modules, one per assignment (read once: asked per failed question)."""
+    return frozenset(module.name for module in pkgutil.iter_modules(__path__))
+
+
 def catalogue() -> list[Entry]:
     """Every registered entry, importing the catalogue modules on first use."""
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
+    for module in sorted(_modules()):
+        importlib.import_module(f"{__name__}.{module}")
     return list(_CATALOGUE)
 
 
@@ -130,7 +137,7 @@ def load_for(question: str) -> None:
     """Import the catalogue module of ``question`` ("regression.simple_linear": the module
     ``regression``) only: another assignment's module may import torch (2 s of CPU)."""
     module = question.split(".", 1)[0]
-    if module in {m.name for m in pkgutil.iter_modules(__path__)}:
+    if module in _modules():
         importlib.import_module(f"{__name__}.{module}")
 
 

@@ -319,7 +319,6 @@ def grade_submission(task: Task) -> Result:
         return Result("refused", course, worker=worker)
     assert _INSTALLED is not None
     base = _prepared(_INSTALLED, course, task.assignment, task.fingerprint)
-    _running_factory(course, task.assignment, base)
     with _slot(_INSTALLED) as slot, \
             _task_course(_INSTALLED, course, base.folder, task, slot) as scratch:
         try:
@@ -341,8 +340,7 @@ def prepare(assignment: str, fingerprint_: dict[str, str], overrides: dict[str, 
     (its tasks will be refused)."""
     course = _course_for(assignment, fingerprint_, overrides)
     if _INSTALLED is not None and not isinstance(course, str):
-        _running_factory(course, assignment,
-                         _prepared(_INSTALLED, course, assignment, fingerprint_))
+        _prepared(_INSTALLED, course, assignment, fingerprint_)
 
 
 def _course_for(assignment: str, fingerprint_: dict[str, str],
@@ -365,41 +363,37 @@ def _prepared(installed: _Installed, course: Course, assignment: str,
     a scratch course with it released into its gradebook (what nbgrader's sanitize steps
     read), the grading code warmed up, and its warm kernel factory started (beside those
     of other assignments) before the first grading process is forked: a submission pays
-    for a fork, not for a Python start and the assignment's imports."""
+    for a fork, not for a Python start and the assignment's imports. Called again, it
+    starts the factory anew if it died since (killed, or gone with the thread that started
+    it), so that kernels never meet a dead socket."""
     key = (assignment, batch.files_hash({k: v.encode() for k, v in fingerprint_.items()}))
-    with installed.lock:
-        if key not in installed.prepared:
-            if installed.scratch is None:
-                installed.scratch = Path(tempfile.mkdtemp(
-                    prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=installed.root))
-            folder = Path(tempfile.mkdtemp(prefix=f"{assignment}-", dir=installed.scratch))
-            release.generate(control.relocated(course, folder), [assignment])
-            graders = _graders_here()
-            threads = _threads(_Prepared(folder, graders))
-            # (Its parent-death signal follows this thread: Dask's executor threads
-            # live as long as the worker.)
-            batch.start_kernels(course, assignment, threads, alongside=True)
-            with batch.limited_threads(threads, tuple(batch._imports(course, assignment))):
-                batch._warm_up(course, assignment)
+    with installed.lock:  # (another thread may be preparing another assignment)
+        prepared = installed.prepared.get(key)
+        if prepared is not None:
+            batch.start_kernels(course, assignment, _threads(prepared.graders), alongside=True)
             warm.ready()
-            gc.freeze()  # as the local batch does: forked processes inherit the warm heap
-            installed.prepared[key] = _Prepared(folder, graders)
-        return installed.prepared[key]
-
-
-def _running_factory(course: Course, assignment: str, prepared: _Prepared) -> None:
-    """The assignment's factory, started again if it died since it was prepared (killed, or
-    gone with the thread that started it): its kernels come warm, not from a dead socket."""
-    if not warm.tried():
-        return
-    assert _INSTALLED is not None
-    with _INSTALLED.lock:  # (another thread may be preparing another assignment's)
-        batch.start_kernels(course, assignment, _threads(prepared), alongside=True)
+            return prepared
+        if installed.scratch is None:
+            installed.scratch = Path(tempfile.mkdtemp(
+                prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=installed.root))
+        folder = Path(tempfile.mkdtemp(prefix=f"{assignment}-", dir=installed.scratch))
+        release.generate(control.relocated(course, folder), [assignment])
+        graders = _graders_here()
+        threads = _threads(graders)
+        # (Its parent-death signal follows this thread; Dask's executor threads
+        # live as long as the worker.)
+        batch.start_kernels(course, assignment, threads, alongside=True)
+        with batch.limited_threads(threads, tuple(batch._imports(course, assignment))):
+            batch._warm_up(course, assignment)
         warm.ready()
+        gc.freeze()  # as the local batch does: forked processes inherit the warm heap
+        prepared = installed.prepared[key] = _Prepared(folder, graders)
+        return prepared
 
 
-def _threads(prepared: _Prepared) -> int:
-    return int(os.environ.get("AUTOGRADER_THREADS") or batch._threads(prepared.graders))
+def _threads(graders: int) -> int:
+    """BLAS/OpenMP/torch threads per kernel with ``graders`` grading slots on this machine."""
+    return int(os.environ.get("AUTOGRADER_THREADS") or batch._threads(graders))
 
 
 @contextlib.contextmanager
