@@ -6,6 +6,7 @@ module is used and declares its main correctness check. What each question's che
 from __future__ import annotations
 
 import inspect
+import sys
 from collections import Counter
 
 import nbformat
@@ -62,3 +63,31 @@ def test_a_module_without_main_stops_grading(monkeypatch):
     monkeypatch.setattr(module, "MAIN", ("test_no_such_check",), raising=False)
     with pytest.raises(TypeError, match="MAIN must be"):
         main_checks(QUESTIONS[0][1])
+
+
+def test_hidden_tests_load_no_pytest_plugin_from_the_environment(tmp_path, monkeypatch):
+    """An installed pytest plugin (here one that drops every test it sees) must not reach the
+    hidden tests' session: grading runs only the plugins it names."""
+    from subjects import calls_of, reference_namespace
+
+    from autograder.grading.runner import run_questions
+    from autograder.grading.verdict import subjects_answers
+
+    (tmp_path / "dropping_plugin.py").write_text(
+        "def pytest_collection_modifyitems(items):\n    items.clear()\n")
+    info = tmp_path / "dropping_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: dropping-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pytest11]\ndropping = dropping_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import importlib.metadata
+    assert any(e.value == "dropping_plugin"
+               for e in importlib.metadata.entry_points(group="pytest11"))
+
+    notebook, question = QUESTIONS[0]
+    calls = {question: calls_of(notebook, 0)[question]}
+    reference = subjects_answers({"reference": (reference_namespace(notebook), (question,))},
+                                 calls)
+    results = run_questions(reference["reference"], reference["reference"], calls)
+    assert results[question].checks and all(c.passed for c in results[question].checks)
+    assert "dropping_plugin" not in sys.modules

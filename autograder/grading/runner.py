@@ -244,7 +244,10 @@ def run_subjects(subjects: Mapping[str, Mapping[str, Mapping[str, Answer]]],
     # over the grader's whole heap at the end of every session (0.1 s per submission).
     quiet = ["cacheprovider", "terminal", "unraisableexception", "threadexception",
              "faulthandler", "stepwise", "logging"]
+    # No plugin from the environment's entry points either: they cost 40 ms per session, and
+    # one such as pytest-randomly would reorder and reseed the hidden tests.
     args = [*paths, *(arg for name in quiet for arg in ("-p", f"no:{name}")), "--capture=no",
+            "--disable-plugin-autoload",
             "--import-mode=importlib", "--rootdir", str(HIDDEN_DIR), "-c", "/dev/null",
             "-W", "ignore"]
     code = pytest.main(args, plugins=[plugin])
