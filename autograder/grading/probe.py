@@ -15,6 +15,7 @@ for the mistake catalogue, so both sides of every comparison go through one enco
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from collections.abc import Mapping
@@ -204,13 +205,18 @@ def kernel_code(calls: Mapping[str, Call], nonce: str) -> str:
     )
 
 
+@functools.cache
+def _compiled_probe() -> Any:
+    return compile(PROBE_SOURCE, "<autograder-probe>", "exec")
+
+
 def probe_in_process(calls: Mapping[str, Call], namespace: Mapping[str, Any]) -> str:
     """Run the probe here, on ``namespace`` (the reference or a mistake); return its line."""
     import contextlib
     import io
 
     scope: dict[str, Any] = {}
-    exec(compile(PROBE_SOURCE, "<autograder-probe>", "exec"), scope)
+    exec(_compiled_probe(), scope)
     buffer = io.StringIO()
     nonce = new_nonce()
     with contextlib.redirect_stdout(buffer):
