@@ -6,6 +6,8 @@ arrays or into an 'invalid' answer, never into an object the student chose.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 
 import numpy as np
@@ -143,6 +145,19 @@ def test_kernel_code_leaves_no_names_behind():
     namespace = {"f": lambda: 1.0}
     exec(kernel_code({"c": Call("f")}, new_nonce()), namespace)
     assert set(namespace) - {"__builtins__"} == {"f"}
+
+
+def test_the_kernel_prints_the_line_the_grader_computes_for_the_same_functions():
+    """The one-line form sent to kernels runs the same probe as the grading process."""
+    calls = {"a": Call("f", np.arange(6.0).reshape(2, 3)), "b": Call("g")}
+    namespace = {"f": lambda x: x.T @ x, "g": lambda: (1, np.float32(2.5))}
+    nonce, buffer = new_nonce(), io.StringIO()
+    code = kernel_code(calls, nonce)
+    assert code.count("\n") == 1  # one short line for IPython to parse
+    with contextlib.redirect_stdout(buffer):
+        exec(code, dict(namespace))
+    assert buffer.getvalue().startswith(nonce)
+    assert buffer.getvalue()[len(nonce):] == probe_in_process(calls, namespace)
 
 
 def test_one_probe_sends_back_a_bounded_count_of_numbers():

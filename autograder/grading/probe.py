@@ -196,13 +196,16 @@ def new_nonce() -> str:
 
 
 def kernel_code(calls: Mapping[str, Call], nonce: str) -> str:
-    """Python source that runs the probe in a student's kernel, leaving no names behind."""
+    """Python source that runs the probe in a student's kernel, leaving no names behind.
+
+    One line that compiles the probe: IPython transforms and parses a cell's source before
+    running it, 12 ms of the kernel's CPU for the probe's hundred lines, 1 ms for a string.
+    """
     payload = json.dumps(encode_calls(calls))
-    return (
-        PROBE_SOURCE
-        + f"\n_autograder_probe(globals(), __import__('json').loads({payload!r}), "
-        f"{nonce!r}, {MAX_ELEMENTS})\ndel _autograder_probe\n"
-    )
+    source = (PROBE_SOURCE
+              + f"\n_autograder_probe(globals(), __import__('json').loads({payload!r}), "
+              f"{nonce!r}, {MAX_ELEMENTS})\ndel _autograder_probe\n")
+    return f"exec(compile({source!r}, '<autograder-probe>', 'exec'))\n"
 
 
 @functools.cache
