@@ -229,6 +229,30 @@ def test_each_worker_forks_its_kernels_from_one_factory_per_assignment(cluster, 
         "no kernel was forked from the workers' factories"
 
 
+def test_the_control_runs_where_the_first_worker_prepared_while_the_others_prepare(
+        cluster, tmp_path):
+    """One worker prepares first and grades the control; the others prepare meanwhile
+    (all at once, they would share the cores with the first one and delay the control)."""
+    cluster.client.get_task_stream()  # the scheduler records the task stream from now on
+    start = time.time()
+    _finish(_grade(_course(tmp_path / "course", students=("reference",)), cluster))
+    tasks = [t for t in cluster.client.get_task_stream(start=start)
+             if str(t["key"]).startswith(("prepare-", "autograde-"))]
+
+    def computed(task: dict) -> tuple[float, float]:
+        (span,) = [s for s in task["startstops"] if s["action"] == "compute"]
+        return span["start"], span["stop"]
+
+    prepares = sorted((t for t in tasks if str(t["key"]).startswith("prepare-")),
+                      key=lambda t: computed(t)[0])
+    (control,) = [t for t in tasks if "-reference-control-" in str(t["key"])]
+    assert len(prepares) == 2 and prepares[0]["worker"] != prepares[1]["worker"]
+    assert control["worker"] == prepares[0]["worker"]
+    # (a compute's recorded stop may come after its result already went on: compare starts)
+    assert computed(prepares[0])[0] < computed(control)[0]
+    assert computed(prepares[0])[0] < computed(prepares[1])[0] < computed(control)[1]
+
+
 def _kill_factories() -> list[int]:
     """Kill this worker process's factories (run on a worker); their pids."""
     from autograder.sandbox import warm
@@ -337,10 +361,11 @@ def test_an_assignment_that_wants_a_gpu_goes_to_the_gpu_workers(cluster, tmp_pat
     try:
         cluster.client.wait_for_workers(3, timeout=120)
         cluster.client.get_task_stream()  # the scheduler records from now on
+        start = time.time()
         wants_gpu = Course.load(course.root, ClusterGrading={"gpu_assignments": [A]},
                                 HiddenTestsExecute={"timeout": 5})
         outcomes = batch.grade(wants_gpu, A, scheduler=cluster.address, progress=False)
-        workers = {task["worker"] for task in cluster.client.get_task_stream()
+        workers = {task["worker"] for task in cluster.client.get_task_stream(start=start)
                    if str(task["key"]).startswith(f"autograde-{A}-")}
         gpu_worker = {w for w, info in cluster.client.scheduler_info(n_workers=-1)["workers"]
                       .items() if info.get("resources", {}).get("GPU")}

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import importlib.util
 import json
 import os
@@ -117,9 +118,10 @@ def grade(course: Course, assignment: str, students: list[str], *, scheduler: st
             tqdm.write(f"Dask dashboard: {link}" + ("" if renders else " (install bokeh on the "
                                                     "scheduler's machine to see it)"))
         run = _Batch(client, _resources(client, course, assignment, progress))
-        preparing = run.prepare(course, assignment)
+        first, preparing = run.prepare(course, assignment)
         try:
-            batch._run_control(course, assignment, submission_timeout, progress, run=run)
+            batch._run_control(course, assignment, submission_timeout, progress,
+                               run=functools.partial(run, after=first))
             return run(course, assignment, students, 0, submission_timeout, progress)
         finally:
             client.cancel(preparing)
@@ -195,19 +197,32 @@ class _Batch:
     def __init__(self, client: Client, resources: dict[str, float] | None) -> None:
         self.client, self.resources = client, resources
 
-    def prepare(self, course: Course, assignment: str) -> list[Future]:
-        """Each worker that will grade makes the assignment ready now, all at once (the
-        first submission of each would otherwise wait for it, one worker after another)."""
+    def prepare(self, course: Course, assignment: str) -> tuple[Future | None, list[Future]]:
+        """Each worker that will grade makes the assignment ready before its first
+        submission: one worker at once (its task is returned: the control waits for it and
+        runs there), the others once it is done, while the control is graded (all at once,
+        they would share the cores with it and delay it; one after another, the students
+        would wait)."""
         workers = self.client.scheduler_info(n_workers=-1)["workers"]
         fingerprint, overrides = worker_side.fingerprint(course, assignment), _overrides(course)
-        return [self.client.submit(worker_side.prepare, assignment, fingerprint, overrides,
-                                   workers=[address], pure=False, resources=self.resources)
-                for address, info in workers.items()
-                if all(info.get("resources", {}).get(name, 0) >= amount
-                       for name, amount in (self.resources or {}).items())]
+        able = sorted(address for address, info in workers.items()
+                      if all(info.get("resources", {}).get(name, 0) >= amount
+                             for name, amount in (self.resources or {}).items()))
+        if not able:
+            return None, []
+        first = self.client.submit(worker_side.prepare, assignment, fingerprint, overrides,
+                                   workers=able[:1], allow_other_workers=True, pure=False,
+                                   resources=self.resources)
+        return first, [first, *(
+            self.client.submit(worker_side.prepare, assignment, fingerprint, overrides,
+                               after=first, workers=[address], pure=False,
+                               resources=self.resources)
+            for address in able[1:])]
 
     def __call__(self, course: Course, assignment: str, students: list[str], jobs: int,
-                 submission_timeout: float, progress: bool) -> dict[str, batch.Outcome]:
+                 submission_timeout: float, progress: bool, *,
+                 after: Future | None = None) -> dict[str, batch.Outcome]:
+        """Grade ``students``; with ``after``, each where that task ran, once it is done."""
         fingerprint = worker_side.fingerprint(course, assignment)
         overrides = _overrides(course)
         setup = batch.files_hash({"fingerprint": json.dumps(fingerprint, sort_keys=True).encode(),
@@ -238,7 +253,7 @@ class _Batch:
                     future = self.client.submit(
                         worker_side.grade_submission, task, retries=1,
                         key=f"autograde-{assignment}-{student}-{task.digest[:16]}-{setup[:8]}",
-                        resources=self.resources)
+                        resources=self.resources, **({} if after is None else {"after": after}))
                     in_flight[future] = (student, task.digest)
                     finished.add(future)
                 if not in_flight:

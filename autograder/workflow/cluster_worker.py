@@ -309,8 +309,9 @@ def installed_fingerprint(assignment: str) -> dict[str, str] | str:
 
 
 # -- the task -------------------------------------------------------------------------------
-def grade_submission(task: Task) -> Result:
-    """Grade one submission here, if this worker's course is the client's (the cluster task)."""
+def grade_submission(task: Task, after: Any = None) -> Result:
+    """Grade one submission here, if this worker's course is the client's (the cluster task).
+    ``after``: the result of a task it waited for (unused)."""
     from distributed import get_worker
 
     worker = get_worker().address
@@ -334,10 +335,11 @@ def grade_submission(task: Task) -> Result:
     return Result(outcome.status, outcome.message, outcome.seconds, notebooks, worker)
 
 
-def prepare(assignment: str, fingerprint_: dict[str, str], overrides: dict[str, Any]) -> None:
+def prepare(assignment: str, fingerprint_: dict[str, str], overrides: dict[str, Any],
+            after: Any = None) -> None:
     """Make ``assignment`` ready here before its first submission arrives (a task the client
-    sends every worker while the control is graded); a course that differs is left alone
-    (its tasks will be refused)."""
+    sends every worker); a course that differs is left alone (its tasks will be refused).
+    ``after``: the result of the task it waited for (unused)."""
     course = _course_for(assignment, fingerprint_, overrides)
     if _INSTALLED is not None and not isinstance(course, str):
         _prepared(_INSTALLED, course, assignment, fingerprint_)
@@ -373,16 +375,16 @@ def _prepared(installed: _Installed, course: Course, assignment: str,
             batch.start_kernels(course, assignment, _threads(prepared.graders), alongside=True)
             warm.ready()
             return prepared
+        graders = _graders_here()
+        threads = _threads(graders)
+        # First, so that its imports run on another core meanwhile. (Its parent-death
+        # signal follows this thread; Dask's executor threads live as long as the worker.)
+        batch.start_kernels(course, assignment, threads, alongside=True)
         if installed.scratch is None:
             installed.scratch = Path(tempfile.mkdtemp(
                 prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=installed.root))
         folder = Path(tempfile.mkdtemp(prefix=f"{assignment}-", dir=installed.scratch))
         release.generate(control.relocated(course, folder), [assignment])
-        graders = _graders_here()
-        threads = _threads(graders)
-        # (Its parent-death signal follows this thread; Dask's executor threads
-        # live as long as the worker.)
-        batch.start_kernels(course, assignment, threads, alongside=True)
         with batch.limited_threads(threads, tuple(batch._imports(course, assignment))):
             batch._warm_up(course, assignment)
         warm.ready()
