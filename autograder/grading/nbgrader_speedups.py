@@ -45,17 +45,20 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 MAX_ENGINES = 8
 _engines: collections.OrderedDict[tuple[int, str], sqlalchemy.Engine] = collections.OrderedDict()
 _engines_lock = threading.Lock()
+#: A forked child's inherited engines: kept referenced, never used (closing their
+#: connections from here, even by garbage collection, would touch the parent's).
+_inherited: list[sqlalchemy.Engine] = []
 _STOCK_GRADEBOOK_INIT = nbgrader.api.Gradebook.__init__
 
 
-def _new_lock_after_fork() -> None:
-    # a thread of the parent may have held it at the fork; the parent's engines stay
-    # referenced (their connections must not be closed from here) but are never used
+def _after_fork_in_child() -> None:
     global _engines_lock
-    _engines_lock = threading.Lock()
+    _engines_lock = threading.Lock()  # a thread of the parent may have held it at the fork
+    _inherited.extend(_engines.values())
+    _engines.clear()
 
 
-os.register_at_fork(after_in_child=_new_lock_after_fork)
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @functools.cache
@@ -90,9 +93,7 @@ def shared_engine(db_url: str) -> sqlalchemy.Engine:
         if engine is None:
             engine = _engines[key] = sqlalchemy.create_engine(db_url, echo=False, future=True)
             while len(_engines) > MAX_ENGINES:
-                (pid, _), old = _engines.popitem(last=False)
-                if pid == os.getpid():
-                    old.dispose()
+                _engines.popitem(last=False)[1].dispose()
         _engines.move_to_end(key)
         return engine
 
