@@ -16,6 +16,7 @@ Sizes are bytes of UTF-8 text (images count their base64 text).
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,18 +136,24 @@ def merged_streams(outputs: list[NotebookNode]) -> list[NotebookNode]:
     """``outputs`` with each run of adjacent stream outputs of one name (stdout, stderr)
     merged into one, in order. How a kernel's writes are cut into messages depends on
     timing (``print`` may send its newline in a message of its own); a graded notebook
-    must not. Text on either side of a plot or another output stays where it was."""
+    must not. Text on either side of a plot or another output stays where it was. Each
+    run's text is joined once (a kernel may send thousands of fragments)."""
     merged: list[NotebookNode] = []
-    for output in outputs:
-        previous = merged[-1] if merged else None
-        if output.get("output_type") == "stream" and previous is not None and \
-                previous.get("output_type") == "stream" and previous.get("name") == output.get(
-                    "name"):
-            merged[-1] = new_output("stream", name=output.get("name"),
-                                    text=previous.get("text", "") + output.get("text", ""))
-            continue
-        merged.append(output)
+    for (kind, name), run in itertools.groupby(outputs, key=_stream_of):
+        pieces = list(run)
+        if kind == "stream" and len(pieces) > 1:
+            merged.append(new_output("stream", name=name,
+                                     text="".join(o.get("text", "") for o in pieces)))
+        else:
+            merged.extend(pieces)
     return merged
+
+
+def _stream_of(output: NotebookNode) -> tuple[str | None, Any]:
+    """What groups adjacent outputs: a stream's name; any other output stands alone."""
+    if output.get("output_type") == "stream":
+        return "stream", output.get("name")
+    return None, id(output)
 
 
 def refused_note(max_message_bytes: int) -> NotebookNode:
