@@ -43,7 +43,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 #: Engines kept per process: a batch uses one or two gradebooks; tests make many.
 MAX_ENGINES = 8
-_engines: collections.OrderedDict[tuple[int, str], sqlalchemy.Engine] = collections.OrderedDict()
+_engines: collections.OrderedDict[str, sqlalchemy.Engine] = collections.OrderedDict()
 _engines_lock = threading.Lock()
 #: A forked child's inherited engines: kept referenced, never used (closing their
 #: connections from here, even by garbage collection, would touch the parent's).
@@ -83,18 +83,18 @@ def _in_memory(db_url: str) -> bool:
 
 
 def shared_engine(db_url: str) -> sqlalchemy.Engine:
-    """This process's engine for ``db_url`` (a new one after a fork, and for each in-memory
-    SQLite database, which lives and dies with its engine)."""
+    """This process's engine for ``db_url`` (a new one after a fork, which sets the
+    parent's aside, and for each in-memory SQLite database, which lives and dies with its
+    engine)."""
     if _in_memory(db_url):
         return sqlalchemy.create_engine(db_url, echo=False, future=True)
-    key = (os.getpid(), db_url)
     with _engines_lock:
-        engine = _engines.get(key)
+        engine = _engines.get(db_url)
         if engine is None:
-            engine = _engines[key] = sqlalchemy.create_engine(db_url, echo=False, future=True)
+            engine = _engines[db_url] = sqlalchemy.create_engine(db_url, echo=False, future=True)
             while len(_engines) > MAX_ENGINES:
                 _engines.popitem(last=False)[1].dispose()
-        _engines.move_to_end(key)
+        _engines.move_to_end(db_url)
         return engine
 
 

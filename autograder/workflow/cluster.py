@@ -253,7 +253,7 @@ class _Batch:
                     future = self.client.submit(
                         worker_side.grade_submission, task, retries=1,
                         key=f"autograde-{assignment}-{student}-{task.digest[:16]}-{setup[:8]}",
-                        resources=self.resources, **({} if after is None else {"after": after}))
+                        resources=self.resources, after=after)
                     in_flight[future] = (student, task.digest)
                     finished.add(future)
                 if not in_flight:
