@@ -6,8 +6,9 @@ N = 200 000, d = 100 synthetic data (lib.logistic.synthetic, non-separable). sci
 LogisticRegression(solver="lbfgs", tol=1e-8, C=1e10) — no effective penalty. Ours: ``newton``
 read from the solution notebook (autograder.grading.reference, not a copy) on float32 tensors, with
 the same (negligible) ridge λ = 1/(C·N) and a stopping tolerance on the Newton decrement. Our
-time includes building the float32 tensors from the float64 NumPy data. Both log-losses are
-evaluated the same way, in float64 NumPy, on the same data.
+time includes building the float32 tensors from the float64 NumPy data with
+``lib.logistic.to_tensors``, as the notebook does. Both log-losses are evaluated the same way,
+in float64 NumPy, on the same data.
 
 Both sides get the same number of threads (``--threads``: torch's and the BLAS/OpenMP pools
 scikit-learn and SciPy use, set with threadpoolctl): on a shared machine more threads than
@@ -56,8 +57,7 @@ def run_sklearn(X: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray, int]:
 def run_ours(newton, Phi: np.ndarray, y: np.ndarray, dtype: torch.dtype
              ) -> tuple[float, np.ndarray, int]:
     start = time.perf_counter()
-    P = torch.from_numpy(Phi).to(dtype)
-    t = torch.from_numpy(y).to(dtype)
+    P, t = lib.logistic.to_tensors(Phi, y, device="cpu", dtype=str(dtype)[6:])
     w, losses = newton(P, t, 1.0 / (C * len(y)), 50, tol=NEWTON_TOL)
     seconds = time.perf_counter() - start
     return seconds, w.double().numpy(), len(losses) - 1

@@ -207,11 +207,43 @@ def test_newton_converges_on_separable_data(ref):
     assert float(torch.linalg.vector_norm(ref["gradient"](P, t, w, 1e-4))) < 1e-10
 
 
-def test_newton_stops_at_tol(ref):
-    Phi, y, lam = PROBLEMS["breast-cancer lam=1e-3"]
+def _decrement(Phi: np.ndarray, y: np.ndarray, w: np.ndarray, lam: float) -> float:
+    """The Newton decrement ∇Eᵀ H⁻¹ ∇E at w, in float64 NumPy (independent of the reference)."""
+    mu = 1.0 / (1.0 + np.exp(-(Phi @ w)))
+    g = Phi.T @ (mu - y) / len(y) + lam * w
+    H = Phi.T @ (Phi * (mu * (1 - mu))[:, None]) / len(y) + lam * np.eye(len(w))
+    return float(g @ np.linalg.solve(H, g))
+
+
+@pytest.mark.parametrize("tol", [1e-4, 1e-8, 1e-12])
+@pytest.mark.parametrize("name", list(PROBLEMS))
+def test_newton_stops_at_the_first_iterate_whose_decrement_is_below_tol(ref, name, tol):
+    """The stopping rule of the docstring, step by step: every iterate before the last has a
+    decrement above tol, the last one at most tol (however the reference finds that out)."""
+    Phi, y, lam = PROBLEMS[name]
     P, t = lib.logistic.to_tensors(Phi, y, device="cpu")
-    _, losses = ref["newton"](P, t, lam, 50, tol=1e-20)
-    assert 5 < len(losses) < 51
+    w, losses = ref["newton"](P, t, lam, 50, tol=tol)
+    steps = len(losses) - 1
+    assert 0 < steps < 50
+    assert _decrement(Phi, y, w.numpy(), lam) <= tol * (1 + 1e-9)
+    for k in range(steps):  # with tol = 0 the same iterates, one step at a time
+        w_k, _ = ref["newton"](P, t, lam, k)
+        assert _decrement(Phi, y, w_k.numpy(), lam) > tol * (1 - 1e-9), k
+    w_same, losses_same = ref["newton"](P, t, lam, steps)
+    assert torch.equal(w_same, w) and torch.equal(losses_same, losses)
+
+
+def test_newton_forms_no_hessian_where_the_previous_one_proves_convergence(ref, monkeypatch):
+    """Near the minimizer e^δ·gᵀH_prev⁻¹g (δ = max |Φ Δw|) bounds the decrement: the last
+    iterate is accepted without an N·M² Hessian, so K steps cost K Hessians, not K + 1."""
+    X, y = lib.logistic.synthetic(5000, 20, seed=4)
+    P, t = lib.logistic.to_tensors(lib.logistic.add_bias(X), y, device="cpu", dtype="float32")
+    factorizations = []
+    cholesky = torch.linalg.cholesky
+    monkeypatch.setattr(torch.linalg, "cholesky",
+                        lambda H: factorizations.append(H) or cholesky(H))
+    _, losses = ref["newton"](P, t, 1e-6, 50, tol=1e-10)
+    assert len(factorizations) == len(losses) - 1 >= 3
 
 
 @CUDA
@@ -290,6 +322,12 @@ def test_gradient_check_tells_right_from_wrong():
 def test_to_tensors_and_timer():
     a, b = lib.logistic.to_tensors(np.ones((2, 3)), np.zeros(2), device="cpu", dtype="float32")
     assert a.dtype == torch.float32 and b.shape == (2,) and a.device.type == "cpu"
+    values = np.random.default_rng(0).standard_normal((50, 4)) * 10.0 ** np.arange(-6, 4, 3)
+    for dtype in ("float16", "bfloat16", "float32", "float64"):  # rounded as torch rounds
+        (converted,) = lib.logistic.to_tensors(values, device="cpu", dtype=dtype)
+        assert torch.equal(converted, torch.from_numpy(values).to(getattr(torch, dtype)))
+    (shared,) = lib.logistic.to_tensors(values, device="cpu")
+    assert shared.data_ptr() == values.__array_interface__["data"][0]
     seconds = lib.logistic.time_it(lambda: a @ a.T, torch.device("cpu"), repeat=2)
     assert 0 <= seconds < 1
 
