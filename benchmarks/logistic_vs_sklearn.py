@@ -65,7 +65,7 @@ def run_ours(newton, Phi: np.ndarray, y: np.ndarray, dtype: torch.dtype
 
 def profile_one_step(ns: dict, Phi: np.ndarray, y: np.ndarray, dtype: torch.dtype) -> None:
     """Time each operation of one Newton step, as the reference performs it."""
-    P, t = torch.from_numpy(Phi).to(dtype), torch.from_numpy(y).to(dtype)
+    P, t = lib.logistic.to_tensors(Phi, y, device="cpu", dtype=str(dtype)[6:])
     n = P.shape[0]
     w = torch.zeros(P.shape[1], dtype=dtype)
     Phi_s = torch.empty_like(P)
