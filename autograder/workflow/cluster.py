@@ -210,14 +210,12 @@ class _Batch:
                              for name, amount in (self.resources or {}).items()))
         if not able:
             return None, []
-        first = self.client.submit(worker_side.prepare, assignment, fingerprint, overrides,
-                                   workers=able[:1], allow_other_workers=True, pure=False,
-                                   resources=self.resources)
-        return first, [first, *(
-            self.client.submit(worker_side.prepare, assignment, fingerprint, overrides,
-                               after=first, workers=[address], pure=False,
-                               resources=self.resources)
-            for address in able[1:])]
+        prepare = functools.partial(self.client.submit, worker_side.prepare, assignment,
+                                    fingerprint, overrides, pure=False,
+                                    resources=self.resources)
+        first = prepare(workers=able[:1], allow_other_workers=True)
+        return first, [first, *(prepare(after=first, workers=[address])
+                                for address in able[1:])]
 
     def __call__(self, course: Course, assignment: str, students: list[str], jobs: int,
                  submission_timeout: float, progress: bool, *,
