@@ -2,10 +2,11 @@
 
 Each file is one submission, named by what it attempts: its code replaces one answer cell
 of Assignment 1 (the other answers are the reference unless it says ``blank_others``), and
-its docstring says which tests cells must score zero (``zero``), whether the reference
-answer stays (``keep_reference``: then no point may be lost either), links to place in the
-submission folder (``link``), a written answer (``written``) and what must never appear in
-its graded notebook or feedback (``absent``: regular expressions). All of them are graded in
+its docstring says which tests cells must score zero (``zero``; ``every tests cell``: all of
+the notebook's, read from it), whether the reference answer stays (``keep_reference``: then
+no point may be lost either), links to place in the submission folder (``link``), a written
+answer (``written``) and what must never appear in its graded notebook or feedback
+(``absent``: regular expressions). All of them are graded in
 one batch beside an honest submission, which must keep full marks; no attempt may stop or
 hang the batch, raise its own maximum, change anything outside its own kernel's private
 folder, or push a grading worker's memory or the grader's disk past the documented bounds.
@@ -42,6 +43,11 @@ pytestmark = pytest.mark.slow
 
 ASSIGNMENT, NOTEBOOK = "01-regression", "regression"
 CORPUS = Path(__file__).parent / "adversarial"
+#: ``zero: every tests cell``: read from the notebook, so that a new tests cell is covered.
+TESTS_CELLS = [cell.metadata.nbgrader["grade_id"] for cell in nbformat.read(
+    ROOT / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb", as_version=4).cells
+    if cell.metadata.get("nbgrader", {}).get("grade")
+    and not cell.metadata.nbgrader.get("solution")]
 HONEST_AUTO_POINTS = 22.0
 MAX_POINTS = 25.0
 #: The documented bounds (docs/security.md): a grading worker's resident memory, and what
@@ -74,7 +80,8 @@ def load(path: Path) -> Attempt:
     return Attempt(
         name=path.stem, description=doc.strip().splitlines()[0], target=fields["target"],
         code=text[len(doc) + 6:], keep_reference=fields.get("keep_reference") == "true",
-        zero=[z.strip() for z in fields.get("zero", "").split(",") if z.strip()],
+        zero=TESTS_CELLS if fields.get("zero") == "every tests cell" else
+        [z.strip() for z in fields.get("zero", "").split(",") if z.strip()],
         blank_others=fields.get("blank_others") == "true", edit=fields.get("edit"),
         needs_isolation=fields.get("needs_isolation") == "true",
         needs_root=fields.get("needs_root") == "true", link=fields.get("link"),

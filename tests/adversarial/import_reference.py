@@ -1,7 +1,7 @@
 """Import the reference solution through the autograder package and use it.
 
 target: q1-fit_simple_linear
-zero: q1-tests, q2-polynomial-tests, q2-gaussian-tests, q3-risk-tests, q3-lstsq-tests, q4-tests, q4-population-tests, q5-tests
+zero: every tests cell
 blank_others: true
 """
 try:

@@ -1,7 +1,7 @@
 """A blank notebook whose folder holds a link to the solution notebook, read and executed.
 
 target: q1-fit_simple_linear
-zero: q1-tests, q2-polynomial-tests, q2-gaussian-tests, q3-risk-tests, q3-lstsq-tests, q4-tests, q4-population-tests, q5-tests
+zero: every tests cell
 blank_others: true
 link: reference.ipynb -> {course}/solutions/01-regression/regression.ipynb
 """

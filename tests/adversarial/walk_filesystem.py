@@ -1,7 +1,7 @@
 """Walk the whole filesystem for anything named like a solution or hidden test.
 
 target: q1-fit_simple_linear
-zero: q1-tests, q2-polynomial-tests, q2-gaussian-tests, q3-risk-tests, q3-lstsq-tests, q4-tests, q4-population-tests, q5-tests
+zero: every tests cell
 blank_others: true
 """
 import json
