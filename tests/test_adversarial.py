@@ -266,11 +266,15 @@ def corpus(tmp_path_factory, secret):
 
 @pytest.fixture(scope="module")
 def cold(tmp_path_factory, secret, corpus):
-    """The same corpus graded again by kernels that start cold (today's path)."""
+    """The same corpus graded again by kernels that start cold, in a grading process per
+    submission (the path before warm kernels and long-lived grading processes)."""
     course = corpus_course(tmp_path_factory.mktemp("adversarial-cold"), secret,
                            {"honest": None, **{a.name: a for a in corpus["attempts"]}},
                            warm=False)
-    outcomes = batch.grade(course, ASSIGNMENT, jobs=2, submission_timeout=90, progress=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch, "SUBMISSIONS_PER_PROCESS", 1)
+        outcomes = batch.grade(course, ASSIGNMENT, jobs=2, submission_timeout=90,
+                               progress=False)
     return {"course": course, "outcomes": {o.student: o.status for o in outcomes},
             "scores": gradebook_scores(course)}
 
@@ -417,21 +421,24 @@ def test_worker_memory_and_grader_disk_stay_bounded(corpus):
     assert corpus["sampler"].disk < PRIVATE_DISK_BYTES
 
 
-#: Attempts at reaching the next submission's kernel (files, processes, signals, patched
-#: modules): each is graded with one job, immediately before an honest neighbour.
+#: Attempts at reaching the next submission's kernel or grading (files, processes, signals,
+#: patched modules): each is graded with one job, immediately before an honest neighbour
+#: and in the same grading process.
 CONTAMINATION = ("contaminate_next_kernel", "fill_disk", "fork_bomb", "huge_file",
                  "kill_parent_and_group", "monkeypatch_lib_and_autograder",
                  "monkeypatch_numpy", "record_probe_inputs", "torch_function_override",
                  "write_grader_files")
 
 
-def test_no_attempt_reaches_the_next_submissions_kernel(tmp_path_factory, secret):
+def test_no_attempt_reaches_the_next_submissions_kernel(tmp_path_factory, secret,
+                                                        monkeypatch):
     attempts = [a for a in ATTEMPTS if a.name in CONTAMINATION and runnable(a)]
     students: dict[str, Attempt | None] = {}
     for i, attempt in enumerate(attempts):
         students[f"c{i:02d}-a-{attempt.name}"] = attempt
         students[f"c{i:02d}-b-honest"] = None
     course = corpus_course(tmp_path_factory.mktemp("contamination"), secret, students)
+    monkeypatch.setattr(batch, "SUBMISSIONS_PER_PROCESS", len(students))
     outcomes = batch.grade(course, ASSIGNMENT, jobs=1, submission_timeout=90, progress=False)
     assert {o.student: o.status for o in outcomes if o.student.endswith("honest")} == \
         {s: "graded" for s in students if s.endswith("honest")}

@@ -1,5 +1,6 @@
 """Warm kernels grade like cold ones: the demo class of every assignment, graded by kernels
-forked from a factory and by kernels that start cold, gets the same scores and the same
+forked from a factory in grading processes that each grade many submissions, and by kernels
+that start cold in a grading process per submission, gets the same scores and the same
 graded notebooks. (The adversarial corpus is compared in tests/test_adversarial.py.)"""
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ def _graded_class(folder, assignment: str, *, warm_kernels: bool,
     course = demo.make_course(ROOT, folder)
     course.config.HiddenTestsExecute.seed = 1  # the same hidden-test inputs in both runs
     course.config.SandboxedKernelManager.warm = warm_kernels
+    # Cold: today's fallback, in a grading process per submission (the path before both).
+    monkeypatch.setattr(batch, "SUBMISSIONS_PER_PROCESS", batch.SUBMISSIONS_PER_PROCESS
+                        if warm_kernels else 1)
     release.generate(course, [assignment])
     demo.write_class(course, assignment, GENERATED)
     factories = []  # what the batch's workers inherit

@@ -1,10 +1,10 @@
 """Grade a class's submissions in parallel, with nbgrader's engine and gradebook.
 
-nbgrader's ``autograde`` grades one submission after another (its issue #174). Here each
-submission is graded by ``NbGraderAPI.autograde`` in a forked worker process (imports are
-paid once, in the parent), ``jobs`` at a time, each with a wall-clock limit after which the
-worker and its kernel are killed. One broken submission gets a per-student error and never
-stops the batch.
+nbgrader's ``autograde`` grades one submission after another (its issue #174). Here
+``jobs`` forked grading processes (imports are paid once, in the parent) each grade
+submissions one after another with ``NbGraderAPI.autograde``, every submission in kernels
+of its own and within a wall-clock limit after which its grading process and kernel are
+killed. One broken submission gets a per-student error and never stops the batch.
 
 A control comes first (:mod:`autograder.workflow.control`): the reference solution graded
 through the same pipeline and sandbox; unless it earns every automatic point the batch
@@ -223,16 +223,17 @@ def _workers_threads(threads: int) -> Iterator[None]:
             os.environ["AUTOGRADER_THREADS"] = previous
 
 
-def _worker(course: Course, assignment: str, student: str, slot: int, jobs: int,
-            conn: Any) -> None:
-    """Runs in a forked process: autograde one submission, report through ``conn``."""
+def _grader(course: Course, assignment: str, slot: int, jobs: int, conn: Any) -> None:
+    """Runs in a forked process: autograde each student received through ``conn``, one
+    after another, and reply after each; return on ``None`` or once the batch is gone."""
     os.setpgid(0, 0)  # our own process group, so the parent can kill all of it at once
-    os.environ["AUTOGRADER_SLOT"] = str(slot)  # its kernel's uid (see autograder.sandbox.kernel)
-    # Its kernel's threads and its own: the batch's share of the cores per worker.
+    os.environ["AUTOGRADER_SLOT"] = str(slot)  # its kernels' uid (see autograder.sandbox.kernel)
+    # Its kernels' threads and its own: the batch's share of the cores per process.
     threads = int(os.environ.setdefault("AUTOGRADER_THREADS", str(_threads(jobs))))
-    with limited_threads(threads):
-        outcome = grade_submission(course, assignment, student)
-    conn.send({"success": outcome.status == "graded", "error": outcome.message})
+    with limited_threads(threads), contextlib.suppress(EOFError, BrokenPipeError):
+        while (student := conn.recv()) is not None:
+            outcome = grade_submission(course, assignment, student)
+            conn.send({"success": outcome.status == "graded", "error": outcome.message})
     conn.close()
 
 
@@ -249,13 +250,24 @@ def _last_line(text: str) -> str:
     return (errors or lines or ["unknown error"])[-1][:300]
 
 
+#: Submissions one grading process grades, one after another, before it is replaced. Its
+#: first costs about 0.2 s of CPU more than the next ones (the copy-on-write faults of the
+#: heap it inherited, the SQL statements compiled for its gradebook engine); replacing it
+#: now and then bounds what a long-lived process accumulates (memory, file descriptors).
+#: Each submission still has kernels of its own, and nbgrader's objects of its own.
+SUBMISSIONS_PER_PROCESS = 16
+
+
 @dataclass
-class _Running:
-    student: str
+class _Grader:
+    """A forked grading process (:func:`_grader`) and the student it is grading, if any."""
+
     process: Any
-    conn: Any
-    started: float
+    conn: Any  # duplex: students go in, replies come back
     slot: int
+    sent: int = 0  # students sent so far
+    student: str | None = None
+    started: float = 0.0
 
 
 def grade(course: Course, assignment: str, *, jobs: int | None = None,
@@ -336,53 +348,100 @@ def _run_control(course: Course, assignment: str, submission_timeout: float,
 
 def _run(course: Course, assignment: str, students: list[str], jobs: int,
          submission_timeout: float, progress: bool) -> dict[str, Outcome]:
-    """Grade ``students`` in forked workers, ``jobs`` at a time."""
+    """Grade ``students`` in ``jobs`` forked grading processes, one submission at a time
+    each; a process that dies or runs out of time takes only its current student with it."""
     pending, outcomes = list(students), {}
-    context = multiprocessing.get_context("fork")
-    running: list[_Running] = []
+    graders: list[_Grader] = []
     bar = tqdm(total=len(pending), desc=f"grading {assignment}", unit="submission",
                disable=not progress or not pending)
-    while pending or running:
-        while pending and len(running) < jobs:
-            student = pending.pop(0)
-            slot = min(set(range(jobs)) - {task.slot for task in running})
-            parent_conn, child_conn = context.Pipe(duplex=False)
-            process = context.Process(target=_worker, daemon=False,
-                                      args=(course, assignment, student, slot, jobs,
-                                            child_conn))
-            process.start()
-            child_conn.close()
-            running.append(_Running(student, process, parent_conn, time.monotonic(), slot))
-        time.sleep(0.05)
-        for task in list(running):
-            outcome = _poll(task, submission_timeout)
-            if outcome is not None:
-                outcomes[task.student] = outcome
-                running.remove(task)
-                bar.update(1)
-    bar.close()
+    try:
+        while pending or any(g.student is not None for g in graders):
+            for grader in [g for g in graders if g.student is None]:
+                if not pending or grader.sent >= SUBMISSIONS_PER_PROCESS or \
+                        not grader.process.is_alive() or not _send(grader, pending[0]):
+                    _retire(grader)
+                    graders.remove(grader)
+                else:
+                    pending.pop(0)
+            while pending and len(graders) < jobs:
+                slot = min(set(range(jobs)) - {g.slot for g in graders})
+                graders.append(grader := _fork_grader(course, assignment, slot, jobs))
+                student = pending.pop(0)
+                if not _send(grader, student):
+                    outcomes[student] = Outcome(student, "error", 0.0, "the grading process "
+                                                f"died at its start (exit code "
+                                                f"{grader.process.exitcode})")
+                    bar.update(1)
+            time.sleep(0.05)
+            for grader in [g for g in graders if g.student is not None]:
+                student = grader.student
+                outcome = _poll(grader, submission_timeout)
+                if outcome is not None:
+                    outcomes[student] = outcome
+                    bar.update(1)
+    finally:
+        for grader in graders:
+            _retire(grader)
+        bar.close()
     return outcomes
 
 
-def _poll(task: _Running, submission_timeout: float) -> Outcome | None:
-    """How ``task`` ended, or None while it is still running within its time."""
-    elapsed = time.monotonic() - task.started
-    if task.conn.poll():
+def _fork_grader(course: Course, assignment: str, slot: int, jobs: int) -> _Grader:
+    context = multiprocessing.get_context("fork")
+    ours, theirs = context.Pipe(duplex=True)
+    process = context.Process(target=_grader, daemon=False,
+                              args=(course, assignment, slot, jobs, theirs))
+    process.start()
+    theirs.close()
+    return _Grader(process, ours, slot)
+
+
+def _send(grader: _Grader, student: str) -> bool:
+    """Hand ``student`` to an idle grader (False: it is gone; the student stays pending)."""
+    try:
+        grader.conn.send(student)
+    except OSError:
+        return False
+    grader.student, grader.started, grader.sent = student, time.monotonic(), grader.sent + 1
+    return True
+
+
+def _retire(grader: _Grader) -> None:
+    """Stop a grader: asked to when idle, killed while it is still grading."""
+    if grader.student is None and grader.process.is_alive():
+        with contextlib.suppress(OSError):
+            grader.conn.send(None)
+        grader.process.join(5)
+    if grader.process.is_alive():
+        _kill(grader.process)
+    grader.conn.close()
+
+
+def _poll(grader: _Grader, submission_timeout: float) -> Outcome | None:
+    """How the grader's current submission ended, or None while it is being graded within
+    its time. A grader that ran out of time is killed; one that died stays dead."""
+    assert grader.student is not None
+    student, elapsed = grader.student, time.monotonic() - grader.started
+    reply = None
+    if grader.conn.poll():
         try:
-            reply = task.conn.recv()
-        except EOFError:
-            reply = {"success": False, "error": "the grading process exited"}
-        task.process.join()
-        return Outcome(task.student, "graded" if reply["success"] else "error", elapsed,
-                       "" if reply["success"] else reply["error"])
-    if not task.process.is_alive():
-        return Outcome(task.student, "error", elapsed,
-                       f"the grading process died (exit code {task.process.exitcode})")
-    if elapsed > submission_timeout:
-        _kill(task.process)
-        return Outcome(task.student, "error", elapsed,
-                       f"grading took longer than {submission_timeout:.0f} s and was stopped")
-    return None
+            reply = grader.conn.recv()
+        except (EOFError, OSError):  # its end of the pipe closed: it died
+            grader.process.join(5)
+    if reply is not None:
+        outcome = Outcome(student, "graded" if reply["success"] else "error", elapsed,
+                          "" if reply["success"] else reply["error"])
+    elif not grader.process.is_alive():
+        outcome = Outcome(student, "error", elapsed,
+                          f"the grading process died (exit code {grader.process.exitcode})")
+    elif elapsed > submission_timeout:
+        _kill(grader.process)
+        outcome = Outcome(student, "error", elapsed,
+                          f"grading took longer than {submission_timeout:.0f} s and was stopped")
+    else:
+        return None
+    grader.student = None
+    return outcome
 
 
 def _warm_up(course: Course, assignment: str) -> None:
