@@ -7,7 +7,9 @@ tests/test_workflow.py, tests/test_warm.py and tests/test_adversarial.py)."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -119,3 +121,31 @@ def test_an_interrupted_batch_leaves_no_grading_process(log, monkeypatch):
         batch._run(None, "a1", ["hangs-s00", "hangs-s01", "s02"], 2, 60, False)
     assert len(forked) == 2
     assert not any(_alive(grader.process.pid) for grader in forked)
+
+
+def test_grading_processes_end_when_the_batch_is_killed(log, monkeypatch):
+    """Each finishes the submission it has (as a process per submission did), then exits."""
+    monkeypatch.setattr(batch, "SUBMISSIONS_PER_PROCESS", 100)
+    students = [f"slow-s{i:02d}" for i in range(20)]
+    grade_submission = batch.grade_submission
+
+    def slow(course, assignment, student):
+        time.sleep(0.5)
+        return grade_submission(course, assignment, student)
+
+    monkeypatch.setattr(batch, "grade_submission", slow)
+    context = multiprocessing.get_context("fork")
+    process = context.Process(target=batch._run, args=(None, "a1", students, 2, 60, False))
+    process.start()
+    deadline = time.monotonic() + 30
+    while len({line["pid"] for line in _lines(log)}) < 2 if log.exists() else True:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.join()
+    pids = {line["pid"] for line in _lines(log)}
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in pids)
+    assert len(_lines(log)) < len(students)

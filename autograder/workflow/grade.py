@@ -223,9 +223,14 @@ def _workers_threads(threads: int) -> Iterator[None]:
             os.environ["AUTOGRADER_THREADS"] = previous
 
 
-def _grader(course: Course, assignment: str, slot: int, jobs: int, conn: Any) -> None:
+def _grader(course: Course, assignment: str, slot: int, jobs: int, conn: Any,
+            batch_ends: list[Any]) -> None:
     """Runs in a forked process: autograde each student received through ``conn``, one
-    after another, and reply after each; return on ``None`` or once the batch is gone."""
+    after another, and reply after each; return on ``None`` or once the batch is gone.
+    ``batch_ends``: the batch's ends of every grader's pipe, this one's included, which the
+    fork copied: closed, so that the batch's exit reads as the end of ``conn`` here."""
+    for end in batch_ends:
+        end.close()
     os.setpgid(0, 0)  # our own process group, so the parent can kill all of it at once
     os.environ["AUTOGRADER_SLOT"] = str(slot)  # its kernels' uid (see autograder.sandbox.kernel)
     # Its kernels' threads and its own: the batch's share of the cores per process.
@@ -365,7 +370,8 @@ def _run(course: Course, assignment: str, students: list[str], jobs: int,
                     pending.pop(0)
             while pending and len(graders) < jobs:
                 slot = min(set(range(jobs)) - {g.slot for g in graders})
-                graders.append(grader := _fork_grader(course, assignment, slot, jobs))
+                graders.append(grader := _fork_grader(course, assignment, slot, jobs,
+                                                      [g.conn for g in graders]))
                 student = pending.pop(0)
                 if not _send(grader, student):
                     outcomes[student] = Outcome(student, "error", 0.0, "the grading process "
@@ -386,11 +392,13 @@ def _run(course: Course, assignment: str, students: list[str], jobs: int,
     return outcomes
 
 
-def _fork_grader(course: Course, assignment: str, slot: int, jobs: int) -> _Grader:
+def _fork_grader(course: Course, assignment: str, slot: int, jobs: int,
+                 others: list[Any]) -> _Grader:
+    """A new grading process; ``others``: the batch's ends of the other graders' pipes."""
     context = multiprocessing.get_context("fork")
     ours, theirs = context.Pipe(duplex=True)
     process = context.Process(target=_grader, daemon=False,
-                              args=(course, assignment, slot, jobs, theirs))
+                              args=(course, assignment, slot, jobs, theirs, [ours, *others]))
     process.start()
     theirs.close()
     return _Grader(process, ours, slot)
