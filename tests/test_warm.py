@@ -28,9 +28,8 @@ def _graded_class(folder, assignment: str, *, warm_kernels: bool,
     course = demo.make_course(ROOT, folder)
     course.config.HiddenTestsExecute.seed = 1  # the same hidden-test inputs in both runs
     course.config.SandboxedKernelManager.warm = warm_kernels
-    # Cold: today's fallback, in a grading process per submission (the path before both).
-    monkeypatch.setattr(batch, "SUBMISSIONS_PER_PROCESS", batch.SUBMISSIONS_PER_PROCESS
-                        if warm_kernels else 1)
+    if not warm_kernels:  # the path before both: cold kernels, a process per submission
+        monkeypatch.setattr(batch, "SUBMISSIONS_PER_PROCESS", 1)
     release.generate(course, [assignment])
     demo.write_class(course, assignment, GENERATED)
     factories = []  # what the batch's workers inherit
